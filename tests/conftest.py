@@ -1,0 +1,33 @@
+"""Shared pytest configuration: the hypothesis profile and the opt-in markers."""
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# deadline=None: the first call of a Numba kernel compiles it, which takes seconds.
+settings.register_profile(
+    "invlin",
+    deadline=None,
+    max_examples=40,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("invlin-thorough", parent=settings.get_profile("invlin"), max_examples=400)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "invlin"))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--run-slow", action="store_true", help="run the slow studies (marker 'slow')")
+    parser.addoption(
+        "--run-benchmarks", action="store_true", help="run the benchmarks (marker 'benchmark_study')"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_slow = pytest.mark.skip(reason="slow study: opt in with --run-slow")
+    skip_bench = pytest.mark.skip(reason="benchmark: opt in with --run-benchmarks")
+    for item in items:
+        if "slow" in item.keywords and not config.getoption("--run-slow"):
+            item.add_marker(skip_slow)
+        if "benchmark_study" in item.keywords and not config.getoption("--run-benchmarks"):
+            item.add_marker(skip_bench)
