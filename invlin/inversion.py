@@ -1,0 +1,41 @@
+"""Inverting invertible models: the result record shared by every model's ``inverse``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from invlin.errors import InversionError
+
+
+@dataclass(frozen=True)
+class InversionResult:
+    """Outcome of inverting a model at N points.
+
+    Attributes
+    ----------
+    x : ndarray, shape (N, n)
+        The computed preimages.
+    residual : ndarray, shape (N,)
+        ``|phi(x_i) - u_i|`` (Euclidean norm) at the returned points.
+    iterations : int
+        Iterations used (the maximum over points).
+    converged : ndarray of bool, shape (N,)
+        Whether each point met the tolerance.
+    """
+
+    x: np.ndarray
+    residual: np.ndarray
+    iterations: int
+    converged: np.ndarray
+
+    def raise_if_failed(self, tol: float) -> None:
+        """Raise :class:`InversionError` naming the failed points if any did not converge."""
+        if not np.all(self.converged):
+            bad = np.flatnonzero(~self.converged)
+            raise InversionError(
+                f"inversion did not converge at {bad.size} of {self.converged.size} points "
+                f"(first index {bad[0]}, residual {self.residual[bad[0]]:.3e} > tol {tol:.1e} "
+                f"after {self.iterations} iterations)"
+            )
