@@ -6,7 +6,7 @@ import abc
 
 import numpy as np
 
-from invlin._validation import as_float_array, as_points
+from invlin._validation import as_float_array, as_points, positive_int, positive_scalar
 
 
 class InvertibleModel(abc.ABC):
@@ -44,6 +44,10 @@ class InvertibleModel(abc.ABC):
     def _points(self, x, name: str = "x") -> tuple[np.ndarray, bool]:
         return as_points(x, name, self.dim)
 
+    @staticmethod
+    def _inverse_options(tol, max_iter) -> tuple[float, int]:
+        return positive_scalar(tol, "tol"), positive_int(max_iter, "max_iter")
+
     # -- the map ----------------------------------------------------------------------------
     @abc.abstractmethod
     def forward(self, x) -> np.ndarray:
@@ -72,6 +76,15 @@ class InvertibleModel(abc.ABC):
     def lipschitz(self) -> float | None:
         """Bound on Lip(g) where phi = Id + g, or None for an unconstrained model."""
         return None
+
+    def is_invertible(self) -> bool:
+        """Whether the current parameters guarantee a bijection.
+
+        The default covers Lipschitz-constrained models (``lipschitz() < 1``); models whose
+        invertibility has another certificate (non-zero determinant, positive slopes) override it.
+        """
+        bound = self.lipschitz()
+        return bound is None or bound < 1.0
 
     def project(self) -> None:
         """Enforce the model's constraints after an optimiser step (default: none)."""

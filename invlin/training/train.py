@@ -1,0 +1,169 @@
+"""Training an invertible model on a linear inverse problem with one of the four losses."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from invlin._validation import positive_int, positive_scalar
+from invlin.errors import NotInvertibleError, TrainingDivergedError
+from invlin.losses import Loss, population_value_and_grad
+from invlin.progress import ProgressBar
+from invlin.training.adam import Adam
+
+__all__ = ["TrainResult", "train"]
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Outcome of :func:`train`.
+
+    Attributes
+    ----------
+    model : InvertibleModel
+        The trained model (the same object that was passed in).
+    loss : ndarray, shape (steps,)
+        Loss value per step, evaluated before the step's update.
+    gradient_norm : ndarray, shape (steps,)
+        Norm of the projected gradient per step (see :func:`train`).
+    steps : int
+        Steps run (fewer than requested if the stopping rule fired).
+    converged : bool
+        Whether the stopping rule ``gradient_norm <= tol`` fired.
+    final_gradient_norm : float
+    seed : int
+    wall_time : float
+        Seconds spent in the training loop.
+    """
+
+    model: object
+    loss: np.ndarray
+    gradient_norm: np.ndarray
+    steps: int
+    converged: bool
+    final_gradient_norm: float
+    seed: int
+    wall_time: float
+
+
+def _projected_gradient_norm(model, theta: np.ndarray, grad: np.ndarray) -> float:
+    """|theta - P(theta - grad)|: the gradient norm, corrected at active constraints.
+
+    Zero exactly at a stationary point of the constrained problem (for the box and norm-ball
+    constraints of invlin's models); equal to |grad| in the interior.
+    """
+    model.set_parameters(theta - grad)
+    model.project()
+    stepped = model.get_parameters()
+    model.set_parameters(theta)
+    return float(np.linalg.norm(theta - stepped))
+
+
+def train(model, problem, loss: str, *, form: str = "z", weight: float | None = None,
+          steps: int = 2000, batch_size: int = 256, learning_rate: float = 1e-2, seed: int = 0,
+          population: bool = False, tol: float | None = None,
+          progress: bool | None = None) -> TrainResult:
+    r"""Train ``model`` with Adam on fresh minibatches (or on the exact expected loss).
+
+    Parameters
+    ----------
+    model : InvertibleModel
+        Trained in place.
+    problem : LinearInverseProblem
+    loss : {"approximation", "reconstruction", "logdet", "divergence"}
+    form : {"y", "z", "z-weighted"}, optional
+    weight : float, optional
+        Regulariser weight c (default ``2 delta^2``).
+    steps : int, optional
+        Maximum number of Adam steps.
+    batch_size : int, optional
+        Fresh samples drawn from ``problem.sample`` per step (ignored with ``population``).
+    learning_rate : float, optional
+    seed : int, optional
+        Seed of the ``numpy.random.default_rng`` that draws every minibatch.
+    population : bool, optional
+        Minimise the exact expected loss (affine models, Gaussian prior; see
+        :func:`invlin.losses.population_value_and_grad`).
+    tol : float, optional
+        Stop once the projected gradient norm is <= tol (never, if None).
+    progress : bool, optional
+        Show a progress bar; default only when stderr is a terminal.
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    TrainingDivergedError
+        On a non-finite loss, gradient or parameter vector.
+    NotInvertibleError
+        If after a step the model is no longer certified invertible
+        (``model.is_invertible()`` false, e.g. ``lipschitz() >= 1`` or a gain <= 0).
+
+    Notes
+    -----
+    Each step: evaluate the loss and gradient at :math:`\theta_t`, take an Adam step, and
+    project (``model.project()``), i.e. projected Adam, so that constrained optima on the
+    boundary are reached exactly. The stopping rule uses the projected gradient
+    :math:`|\theta - P(\theta - \nabla L)|`, which vanishes exactly at constrained stationary
+    points. The result is a deterministic function of ``seed``.
+    """
+    loss_obj = Loss(loss, form=form, weight=weight)
+    loss_obj.check_compatible(model, problem)
+    steps = positive_int(steps, "steps")
+    batch_size = positive_int(batch_size, "batch_size")
+    if tol is not None:
+        tol = positive_scalar(tol, "tol")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
+    rng = np.random.default_rng(seed)
+    optimiser = Adam(learning_rate)
+    model.project()
+    if not model.is_invertible():
+        raise NotInvertibleError("the initial model is not invertible")
+    theta = model.get_parameters()
+    losses = np.empty(steps)
+    grad_norms = np.empty(steps)
+    converged = False
+    run = 0
+    start = time.perf_counter()
+    with ProgressBar(steps, f"train {loss_obj.name} ({form})", enabled=progress) as bar:
+        for step in range(steps):
+            if population:
+                value, grad = population_value_and_grad(model, problem, loss_obj)
+            else:
+                samples = problem.sample(batch_size, rng)
+                value, grad = loss_obj.value_and_grad(model, samples, problem)
+            if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+                raise TrainingDivergedError(f"non-finite loss or gradient at step {step} (loss {value})")
+            losses[step] = value
+            grad_norms[step] = _projected_gradient_norm(model, theta, grad)
+            run = step + 1
+            if tol is not None and grad_norms[step] <= tol:
+                converged = True
+                break
+            theta_new = optimiser.step(theta, grad)
+            if not np.all(np.isfinite(theta_new)):
+                raise TrainingDivergedError(f"non-finite parameters after step {step}")
+            model.set_parameters(theta_new)
+            model.project()
+            if not model.is_invertible():
+                bound = model.lipschitz()
+                detail = "" if bound is None else f" (Lipschitz bound {bound:.4g})"
+                raise NotInvertibleError(f"the model stopped being invertible after step {step}{detail}")
+            theta = model.get_parameters()
+            bar.update(postfix=f"loss {value:.4g} |grad| {grad_norms[step]:.2e}")
+    wall = time.perf_counter() - start
+    return TrainResult(
+        model=model,
+        loss=losses[:run].copy(),
+        gradient_norm=grad_norms[:run].copy(),
+        steps=run,
+        converged=converged,
+        final_gradient_norm=float(grad_norms[run - 1]),
+        seed=int(seed),
+        wall_time=wall,
+    )
