@@ -1,0 +1,53 @@
+"""Render LaTeX to PNG with matplotlib's mathtext, for an HTML report viewed offline.
+
+No CDN (MathJax/KaTeX) is used: the report must render without internet. mathtext covers the
+usual inline mathematics (fractions, roots, sub/superscripts, Greek, operators); a formula it
+cannot parse (e.g. ``aligned`` environments) is shown as its LaTeX source instead, so nothing is
+lost.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+
+def _clean(latex: str) -> str:
+    text = latex.strip()
+    if text.startswith("$$") and text.endswith("$$"):
+        text = text[2:-2]
+    elif text.startswith("$") and text.endswith("$"):
+        text = text[1:-1]
+    # mathtext has no \left/\right sizing, \operatorname, \, spacing variants or \displaystyle.
+    text = re.sub(r"\\(left|right)(?=[()\[\]|.\\{}])", "", text)
+    text = text.replace(r"\displaystyle", "").replace(r"\operatorname", r"\mathrm")
+    text = text.replace(r"\!", "").replace(r"\;", r"\ ").replace(r"\:", r"\ ")
+    return " ".join(text.split())
+
+
+def render_png(latex: str, *, fontsize: int = 13) -> bytes | None:
+    """PNG bytes of ``latex`` rendered by mathtext, or None if mathtext cannot parse it."""
+    if not latex or not latex.strip():
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib import mathtext
+
+    text = f"${_clean(latex)}$"
+    buffer = io.BytesIO()
+    try:
+        mathtext.math_to_image(text, buffer, dpi=130, format="png",
+                               prop=matplotlib.font_manager.FontProperties(size=fontsize))
+    except (ValueError, RuntimeError):
+        return None
+    return buffer.getvalue()
+
+
+def render_data_uri(latex: str) -> str | None:
+    """``data:image/png;base64,...`` of the rendered formula, or None (see :func:`render_png`)."""
+    png = render_png(latex)
+    if png is None:
+        return None
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

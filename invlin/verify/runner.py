@@ -1,0 +1,244 @@
+"""Run the symbolic and numeric checks of claims and decide each claim's status."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+from invlin._validation import positive_int
+from invlin.progress import ProgressBar
+from invlin.verify.evidence import CheckOutcome, ClaimRecord, NumericEvidence, _jsonable
+from invlin.verify.registry import REGISTRY, SkipCheck
+
+# State handed to forked worker processes (set just before the pool starts; see _run_parallel).
+_WORK: dict = {}
+
+
+def _hash(text: str) -> int:
+    """A stable 64-bit integer from a string (Python's hash() is salted per process)."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+
+
+def claim_seed(seed: int, claim_id: str) -> int:
+    """The seed of one claim, derived deterministically from the run seed and the claim id."""
+    return int(np.random.SeedSequence([seed, _hash(claim_id)]).generate_state(1, np.uint64)[0])
+
+
+def check_rng(seed: int, claim_id: str, check_name: str) -> np.random.Generator:
+    """The generator handed to one check: a function of (seed, claim id, check name) only."""
+    return np.random.default_rng(np.random.SeedSequence([seed, _hash(claim_id), _hash(check_name)]))
+
+
+def load_claims() -> list:
+    """The project's claims, ``theory.claims.all()``, in registry order."""
+    from theory import claims  # imported lazily: sympy is slow to import
+
+    return list(claims.all())
+
+
+def select_claims(claims: list, claim_ids) -> list:
+    """The claims with the given ids, in the order given; unknown ids raise ``ValueError``."""
+    if claim_ids is None:
+        return list(claims)
+    by_id = {c.id: c for c in claims}
+    unknown = [i for i in claim_ids if i not in by_id]
+    if unknown:
+        raise ValueError(
+            f"unknown claim id(s) {unknown}; known ids: {', '.join(sorted(by_id)) or '(none)'}"
+        )
+    seen: dict = {}
+    for i in claim_ids:
+        seen.setdefault(i, by_id[i])
+    return list(seen.values())
+
+
+def verify(claim_ids=None, *, quick: bool = False, seed: int = 0, jobs: int = 1,
+           claims=None, registry=None, progress: bool | None = False) -> list[ClaimRecord]:
+    """Check claims symbolically and numerically.
+
+    Parameters
+    ----------
+    claim_ids : list of str or None
+        Claims to check (default: all). Unknown ids raise ``ValueError``.
+    quick : bool
+        Run only the checks registered with ``quick=True``, with their smaller settings.
+    seed : int
+        Seed of all randomness. Each check's generator is derived from (seed, claim id, check
+        name), so results do not depend on ``jobs`` or on which claims are selected.
+    jobs : int
+        Number of worker processes (claims are distributed over them).
+    claims : list or None
+        Claim objects (default ``theory.claims.all()``); tests pass fakes.
+    registry : CheckRegistry or None
+        Numeric checks (default: the project's, filled by :mod:`invlin.verify.checks`).
+    progress : bool or None
+        Show a progress bar on stderr (None: only on a terminal).
+
+    Returns
+    -------
+    list of ClaimRecord
+        One record per claim, in the order of ``claims`` (or of ``claim_ids``).
+
+    Notes
+    -----
+    Status of a claim: ERROR if the symbolic check or any numeric check raised (the traceback is
+    kept); otherwise FAIL if the symbolic status differs from the claim's expected status or any
+    numeric error exceeds its tolerance; otherwise SKIP if a numeric check could not run or none
+    is registered; otherwise PASS. A refuted claim is PASS only when the symbols refute it AND
+    the numeric checks measure the gap the symbols predict.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    jobs = positive_int(jobs, "jobs")
+    if claims is None:
+        claims = load_claims()
+    if registry is None:
+        import invlin.verify.checks  # noqa: F401  (registers the project's checks)
+
+        registry = REGISTRY
+    selected = select_claims(claims, claim_ids)
+    work = {"claims": selected, "registry": registry, "quick": bool(quick), "seed": int(seed)}
+    with ProgressBar(len(selected), "checking claims", enabled=progress) as bar:
+        if jobs == 1 or len(selected) <= 1:
+            records = []
+            for index in range(len(selected)):
+                records.append(_run_claim(work, index))
+                bar.update(postfix=f"{records[-1].id}: {records[-1].status}")
+            return records
+        return _run_parallel(work, jobs, bar)
+
+
+def _run_parallel(work: dict, jobs: int, bar: ProgressBar) -> list[ClaimRecord]:
+    # fork: workers inherit the claims and the registry (including test fakes) without pickling.
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    _WORK.clear()
+    _WORK.update(work)
+    n = len(work["claims"])
+    records: list = [None] * n
+    with ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=context,
+                             initializer=_init_worker, initargs=(jobs,)) as pool:
+        futures = {pool.submit(_run_claim_in_worker, i): i for i in range(n)}
+        from concurrent.futures import as_completed
+
+        for future in as_completed(futures):
+            record = future.result()
+            records[futures[future]] = record
+            bar.update(postfix=f"{record.id}: {record.status}")
+    _WORK.clear()
+    return records
+
+
+def _init_worker(jobs: int) -> None:
+    """Share the cores between workers (results never depend on the thread count)."""
+    try:
+        import numba
+
+        numba.set_num_threads(max(1, numba.config.NUMBA_NUM_THREADS // jobs))
+    except ImportError:  # pragma: no cover - numba is a dependency
+        pass
+
+
+def _run_claim_in_worker(index: int) -> ClaimRecord:
+    return _run_claim(_WORK, index)
+
+
+def _run_claim(work: dict, index: int) -> ClaimRecord:
+    claim = work["claims"][index]
+    seed, quick = work["seed"], work["quick"]
+    start = time.perf_counter()
+    record = ClaimRecord(id=claim.id, seed=claim_seed(seed, claim.id))
+    try:
+        record.title = str(getattr(claim, "title", ""))
+        record.statement = str(getattr(claim, "statement", ""))
+        record.latex = str(getattr(claim, "latex", ""))
+        record.assumptions = [str(a) for a in getattr(claim, "assumptions", ()) or ()]
+        record.expected_status = str(claim.expected_status)
+        _symbolic(claim, record)
+    except Exception:  # noqa: BLE001 - any failure of a claim is reported, never hidden
+        record.symbolic_error = traceback.format_exc()
+    for check in work["registry"].checks_for(claim.id):
+        if quick and not check.quick:
+            continue
+        record.checks.append(_numeric(check, seed, quick))
+    record.status, record.reason = decide(record, registered=bool(
+        work["registry"].checks_for(claim.id)), quick=quick)
+    record.seconds = time.perf_counter() - start
+    return record
+
+
+def _symbolic(claim, record: ClaimRecord) -> None:
+    result = claim.check()
+    record.symbolic_status = str(result.status)
+    if hasattr(result, "to_dict"):
+        evidence = dict(result.to_dict())
+    else:
+        evidence = {"evidence": getattr(result, "evidence", None)}
+    evidence.pop("status", None)
+    record.symbolic_evidence = _jsonable(evidence)
+
+
+def _numeric(check, seed: int, quick: bool) -> CheckOutcome:
+    outcome = CheckOutcome(name=check.name)
+    start = time.perf_counter()
+    missing = check.missing()
+    if missing:
+        outcome.skipped = f"requires {', '.join(missing)}, which is not installed"
+        return outcome
+    try:
+        result = check.func(check_rng(seed, check.claim, check.name), quick)
+        evidence = list(result) if isinstance(result, (list, tuple)) else [result]
+        for item in evidence:
+            if not isinstance(item, NumericEvidence):
+                raise TypeError(
+                    f"numeric check {check.name} returned {type(item).__name__}, "
+                    f"expected NumericEvidence"
+                )
+        if not evidence:
+            raise ValueError(f"numeric check {check.name} returned no evidence")
+        outcome.evidence = evidence
+    except SkipCheck as skip:
+        outcome.skipped = str(skip) or "skipped"
+    except Exception:  # noqa: BLE001 - reported as ERROR with the traceback
+        outcome.error = traceback.format_exc()
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def decide(record: ClaimRecord, *, registered: bool, quick: bool) -> tuple[str, str]:
+    """The status of a claim and the reason, from its symbolic and numeric outcomes."""
+    errors = []
+    if record.symbolic_error:
+        errors.append("symbolic check raised: " + _last_line(record.symbolic_error))
+    errors += [f"{c.name} raised: {_last_line(c.error)}" for c in record.checks if c.error]
+    if errors:
+        return "ERROR", "; ".join(errors)
+    failures = []
+    if record.symbolic_status != record.expected_status:
+        failures.append(
+            f"symbolic status {record.symbolic_status!r}, expected {record.expected_status!r}"
+        )
+    failures += [
+        f"{e.quantity}: error {e.error:.3g} > tolerance {e.tolerance:.3g} ({e.tolerance_reason})"
+        for e in record.evidence if not e.passed
+    ]
+    if failures:
+        return "FAIL", "; ".join(failures)
+    skipped = [f"{c.name}: {c.skipped}" for c in record.checks if c.skipped]
+    if skipped:
+        return "SKIP", "; ".join(skipped)
+    if not record.checks:
+        if not registered:
+            return "SKIP", "no numeric check is registered for this claim"
+        return "SKIP", "no quick numeric check; run without --quick" if quick else "no check ran"
+    return "PASS", "symbolic status as expected; every numeric error within tolerance"
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else text
