@@ -1,0 +1,13 @@
+"""Prior densities: Gaussian, Gaussian mixture and a product of logistic densities.
+
+Every prior implements :class:`Prior`: ``logpdf``, ``score`` (grad log p), ``hessian`` (of
+log p), ``sample(n, rng)``, ``marginal(v)`` (law of <x, v>), ``mean``, ``covariance``,
+``is_log_concave`` and ``mode_candidates``.
+"""
+
+from invlin.priors.base import Prior
+from invlin.priors.gaussian import Gaussian
+from invlin.priors.gaussian_mixture import GaussianMixture
+from invlin.priors.logistic_product import LogisticProduct
+
+__all__ = ["Prior", "Gaussian", "GaussianMixture", "LogisticProduct"]

@@ -1,0 +1,200 @@
+"""The Gaussian-mixture prior sum_k w_k N(mu_k, Sigma_k)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import solve_triangular
+from scipy.special import logsumexp
+
+from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
+from invlin.priors._linalg import as_spd_matrix, as_unit_vector
+from invlin.priors.base import Prior
+
+# Mixture weights given in decimal (e.g. 0.3, 0.7) sum to 1 within a few eps; 1e-12 accepts
+# rounding and rejects weights that are not normalised.
+WEIGHT_SUM_TOL = 1e-12
+
+
+class GaussianMixture(Prior):
+    """Gaussian-mixture prior with full covariances.
+
+    Parameters
+    ----------
+    weights : array_like, shape (K,)
+        Mixture weights w_k >= 0 with sum 1 (within 1e-12).
+    means : array_like, shape (K, n)
+        Component means mu_k.
+    covs : array_like, shape (K, n, n)
+        Component covariances Sigma_k, each symmetric positive definite.
+
+    Notes
+    -----
+    With component log-densities l_k(x) = log w_k + log N(x; mu_k, Sigma_k), responsibilities
+    r_k = exp(l_k - logsumexp_j l_j) and component scores g_k = -Sigma_k^{-1}(x - mu_k):
+
+    .. math::
+
+        \\log p = \\operatorname{logsumexp}_k l_k,\\qquad
+        \\nabla \\log p = \\sum_k r_k g_k,\\qquad
+        \\nabla^2 \\log p = \\sum_k r_k (g_k g_k^T - \\Sigma_k^{-1}) - (\\nabla\\log p)(\\nabla\\log p)^T.
+
+    The marginal of <x, v> is the 1-D mixture with weights w_k, means <mu_k, v> and variances
+    v^T Sigma_k v. A mixture is not log-concave in general, so ``is_log_concave`` is ``None``
+    unless it has a single component (then ``True``).
+    """
+
+    def __init__(self, weights, means, covs):
+        weights = as_float_array(weights, "weights", ndim=1)
+        if weights.shape[0] < 1:
+            raise ValueError("weights must have length >= 1")
+        if np.any(weights < 0):
+            raise ValueError(f"weights must be >= 0, got {weights.tolist()}")
+        if abs(weights.sum() - 1.0) > WEIGHT_SUM_TOL:
+            raise ValueError(f"weights must sum to 1 (within 1e-12), got sum {weights.sum():.17g}")
+        n_components = weights.shape[0]
+        means = as_float_array(means, "means", ndim=2)
+        if means.shape[0] != n_components or means.shape[1] < 1:
+            raise ValueError(
+                f"means must have shape ({n_components}, n) to match weights, got {means.shape}"
+            )
+        self.dim = means.shape[1]
+        covs = as_float_array(covs, "covs", ndim=3)
+        if covs.shape != (n_components, self.dim, self.dim):
+            raise ValueError(
+                f"covs must have shape ({n_components}, {self.dim}, {self.dim}), got {covs.shape}"
+            )
+        factors = [as_spd_matrix(c, f"covs[{k}]", self.dim) for k, c in enumerate(covs)]
+        self._weights = weights
+        self._means = means
+        self._covs = np.stack([f[0] for f in factors])
+        self._chols = np.stack([f[1] for f in factors])
+        identity = np.eye(self.dim)
+        chol_invs = [solve_triangular(L, identity, lower=True) for L in self._chols]
+        self._precisions = np.stack([Li.T @ Li for Li in chol_invs])
+        with np.errstate(divide="ignore"):
+            log_weights = np.log(weights)
+        self._log_norms = (
+            log_weights
+            - np.sum(np.log(np.diagonal(self._chols, axis1=1, axis2=2)), axis=1)
+            - 0.5 * self.dim * np.log(2 * np.pi)
+        )
+
+    @classmethod
+    def symmetric_bimodal(cls, center, std) -> "GaussianMixture":
+        """The symmetric bimodal mixture 1/2 N(c, s^2 I) + 1/2 N(-c, s^2 I).
+
+        This is the shape of the paper's 2-D toy prior (two well-separated modes).
+
+        Parameters
+        ----------
+        center : array_like, shape (n,)
+            The mode offset c (the two means are +c and -c).
+        std : float
+            The common isotropic standard deviation s > 0.
+        """
+        center = as_float_array(center, "center", ndim=1)
+        std = positive_scalar(std, "std")
+        dim = center.shape[0]
+        cov = std**2 * np.eye(dim)
+        return cls([0.5, 0.5], np.stack([center, -center]), np.stack([cov, cov]))
+
+    def __repr__(self) -> str:
+        return (
+            f"GaussianMixture(weights={self._weights.tolist()}, means={self._means.tolist()}, "
+            f"covs={self._covs.tolist()})"
+        )
+
+    @property
+    def n_components(self) -> int:
+        """Number of mixture components K."""
+        return self._weights.shape[0]
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Mixture weights, shape ``(K,)``."""
+        return self._weights.copy()
+
+    @property
+    def means(self) -> np.ndarray:
+        """Component means, shape ``(K, n)``."""
+        return self._means.copy()
+
+    @property
+    def covs(self) -> np.ndarray:
+        """Component covariances, shape ``(K, n, n)``."""
+        return self._covs.copy()
+
+    def _component_terms(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Component log-densities l_k(x) (N, K) and scores g_k(x) (N, K, n)."""
+        log_dens = np.empty((x.shape[0], self.n_components))
+        scores = np.empty((x.shape[0], self.n_components, self.dim))
+        for k in range(self.n_components):
+            diff = x - self._means[k]
+            white = solve_triangular(self._chols[k], diff.T, lower=True)
+            log_dens[:, k] = self._log_norms[k] - 0.5 * np.sum(white**2, axis=0)
+            scores[:, k] = -diff @ self._precisions[k]
+        return log_dens, scores
+
+    def logpdf(self, x) -> np.ndarray:
+        x, single = self._points(x)
+        log_dens, _ = self._component_terms(x)
+        return self._shape_result(logsumexp(log_dens, axis=1), single)
+
+    def responsibilities(self, x) -> np.ndarray:
+        """Posterior component probabilities r_k(x), shape ``(N, K)``."""
+        x, single = self._points(x)
+        log_dens, _ = self._component_terms(x)
+        return self._shape_result(_softmax(log_dens), single)
+
+    def score(self, x) -> np.ndarray:
+        x, single = self._points(x)
+        log_dens, scores = self._component_terms(x)
+        resp = _softmax(log_dens)
+        return self._shape_result(np.einsum("nk,nki->ni", resp, scores), single)
+
+    def hessian(self, x) -> np.ndarray:
+        x, single = self._points(x)
+        log_dens, scores = self._component_terms(x)
+        resp = _softmax(log_dens)
+        score = np.einsum("nk,nki->ni", resp, scores)
+        hess = np.einsum("nk,nki,nkj->nij", resp, scores, scores)
+        hess -= np.einsum("nk,kij->nij", resp, self._precisions)
+        hess -= score[:, :, None] * score[:, None, :]
+        return self._shape_result(hess, single)
+
+    def sample(self, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+        n_samples = positive_int(n_samples, "n_samples")
+        rng = require_generator(rng)
+        labels = rng.choice(self.n_components, size=n_samples, p=self._weights)
+        noise = rng.standard_normal((n_samples, self.dim))
+        return self._means[labels] + np.einsum("nij,nj->ni", self._chols[labels], noise)
+
+    def marginal(self, v) -> "GaussianMixture":
+        v = as_unit_vector(v, "v", self.dim)
+        variances = np.einsum("i,kij,j->k", v, self._covs, v)
+        return GaussianMixture(self._weights, (self._means @ v)[:, None], variances[:, None, None])
+
+    @property
+    def is_log_concave(self) -> bool | None:
+        return True if self.n_components == 1 else None
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self._weights @ self._means
+
+    @property
+    def covariance(self) -> np.ndarray:
+        mean = self.mean
+        second = np.einsum("k,kij->ij", self._weights, self._covs)
+        second += np.einsum("k,ki,kj->ij", self._weights, self._means, self._means)
+        return second - np.outer(mean, mean)
+
+    def mode_candidates(self) -> np.ndarray:
+        return self._means[self._weights > 0].copy()
+
+
+def _softmax(log_values: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of ``(N, K)`` log-values (stable: shift by the row maximum)."""
+    shifted = log_values - np.max(log_values, axis=1, keepdims=True)
+    values = np.exp(shifted)
+    return values / values.sum(axis=1, keepdims=True)
