@@ -1,0 +1,162 @@
+"""Claim, its check result and the evidence items the checks produce."""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable
+
+import sympy as sp
+
+STATUSES = ("proved", "refuted", "inconclusive")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One human-readable item of evidence.
+
+    Attributes
+    ----------
+    text : str
+        Plain-text statement of what was computed and what came out.
+    latex : str
+        The same in LaTeX.
+    supports : bool or None
+        ``True`` if the item supports the claim, ``False`` if it contradicts it, ``None`` if it is
+        context (a derived expression shown for the reader).
+    """
+
+    text: str
+    latex: str
+    supports: bool | None = None
+
+    def to_dict(self):
+        return {"text": self.text, "latex": self.latex, "supports": self.supports}
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """Result of a claim's symbolic check.
+
+    Attributes
+    ----------
+    claim_id : str
+    status : {"proved", "refuted", "inconclusive"}
+        ``"refuted"`` if any evidence item contradicts the claim; ``"proved"`` if none does and
+        at least one supports it; ``"inconclusive"`` otherwise.
+    evidence : tuple of Evidence
+    """
+
+    claim_id: str
+    status: str
+    evidence: tuple
+
+    @classmethod
+    def from_evidence(cls, claim_id, evidence):
+        evidence = tuple(evidence)
+        verdicts = [item.supports for item in evidence]
+        if any(v is False for v in verdicts):
+            status = "refuted"
+        elif any(v is True for v in verdicts):
+            status = "proved"
+        else:
+            status = "inconclusive"
+        return cls(claim_id, status, evidence)
+
+    def to_dict(self):
+        """Return a JSON-serialisable dict (all values are str, bool, None, list or dict)."""
+        return {
+            "claim_id": self.claim_id,
+            "status": self.status,
+            "evidence": [item.to_dict() for item in self.evidence],
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Claim:
+    """A checkable statement of the theory.
+
+    Attributes
+    ----------
+    id : str
+        Stable slug (the verification layer keys its numeric checks by it).
+    title, statement, latex : str
+        Short title, the statement in words and in LaTeX.
+    assumptions : tuple of str
+    expected_status : {"proved", "refuted"}
+        What the derivation establishes.
+    prediction_keys : tuple of str
+        The keys of :attr:`prediction` (documented per claim in ``docs/theory.md``).
+    """
+
+    id: str
+    title: str
+    statement: str
+    latex: str
+    assumptions: tuple
+    expected_status: str
+    _check: Callable = field(repr=False)
+    _prediction: Callable | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.expected_status not in ("proved", "refuted"):
+            raise ValueError(f"expected_status must be 'proved' or 'refuted', got {self.expected_status!r}")
+
+    def check(self):
+        """Run the symbolic check (cached after the first call) and return a ClaimResult."""
+        return self._result
+
+    @cached_property
+    def _result(self):
+        return ClaimResult.from_evidence(self.id, self._check())
+
+    @cached_property
+    def prediction(self):
+        """Dict of SymPy expressions the numeric side can lambdify (empty if none)."""
+        return {} if self._prediction is None else dict(self._prediction())
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "title": self.title,
+            "statement": self.statement,
+            "latex": self.latex,
+            "assumptions": list(self.assumptions),
+            "expected_status": self.expected_status,
+        }
+
+
+def show(text, expr, *, latex_prefix=""):
+    """Context evidence: ``text`` followed by the expression (plain and LaTeX)."""
+    return Evidence(f"{text}: {sp.sstr(expr)}", f"{latex_prefix}{sp.latex(expr)}", None)
+
+
+def zero(text, residual, *, simplifier=sp.simplify):
+    """Evidence that ``residual`` simplifies to zero (supports iff it does)."""
+    reduced = simplifier(residual)
+    holds = reduced == 0
+    verdict = "simplifies to 0" if holds else f"does NOT simplify to 0 (got {sp.sstr(reduced)})"
+    latex = f"{sp.latex(residual)} = 0" if holds else f"{sp.latex(reduced)} \\neq 0"
+    return Evidence(f"{text}: residual {verdict}", latex, bool(holds))
+
+
+def positive(text, expr):
+    """Evidence that ``expr`` is positive under the symbols' assumptions."""
+    holds = sp.simplify(expr).is_positive is True
+    verdict = "is positive" if holds else "is not provably positive"
+    return Evidence(f"{text}: {sp.sstr(expr)} {verdict}", f"{sp.latex(expr)} > 0", holds)
+
+
+def nonzero(text, expr, *, latex=None):
+    """Evidence that ``expr`` is (provably) non-zero."""
+    reduced = sp.simplify(expr)
+    holds = reduced.is_zero is False
+    verdict = "is non-zero" if holds else "is not provably non-zero"
+    return Evidence(
+        f"{text}: {sp.sstr(reduced)} {verdict}",
+        latex or f"{sp.latex(reduced)} \\neq 0",
+        holds,
+    )
+
+
+def fact(text, latex, holds):
+    """Evidence with an explicit verdict computed by the caller."""
+    return Evidence(text, latex, bool(holds))
