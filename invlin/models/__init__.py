@@ -1,5 +1,8 @@
 """Invertible models: Linear, DiagonalLinear, DiagonalNet, IResNet."""
 
 from invlin.models.base import InvertibleModel
+from invlin.models.diagonal_linear import DiagonalLinear
+from invlin.models.diagonal_net import DiagonalNet
+from invlin.models.linear import Linear
 
-__all__ = ["InvertibleModel"]
+__all__ = ["InvertibleModel", "Linear", "DiagonalLinear", "DiagonalNet"]

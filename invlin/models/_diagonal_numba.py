@@ -1,0 +1,121 @@
+"""Numba kernels of the diagonal models: per-component increasing scalar maps.
+
+Each component j has the scalar map
+
+    f_j(t) = alpha_j t + beta_j + sum_r w_jr tanh(gamma_jr t + b_jr),
+
+stored as row j of ``params`` (shape (n, 2 + 3R)): ``[alpha, beta, w_1..w_R, gamma_1..gamma_R,
+b_1..b_R]``. DiagonalLinear is the case R = 0. Private: the public classes validate input.
+
+Loops over samples are parallel only where every output entry is written by one iteration
+(elementwise maps) or where each thread owns whole components (the gradient sums over samples
+run sequentially per component), so results do not depend on the number of threads.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True)
+def _value_slope(p, n_units, t):
+    """f(t) and f'(t) for one component's parameter row p."""
+    value = p[0] * t + p[1]
+    slope = p[0]
+    for r in range(n_units):
+        w = p[2 + r]
+        gamma = p[2 + n_units + r]
+        th = np.tanh(gamma * t + p[2 + 2 * n_units + r])
+        value += w * th
+        slope += w * gamma * (1.0 - th * th)
+    return value, slope
+
+
+@njit(cache=True, parallel=True)
+def scalar_maps(params, t):
+    """Values f_j(t_ij) and slopes f_j'(t_ij), both of shape (N, n)."""
+    n_samples, n = t.shape
+    n_units = (params.shape[1] - 2) // 3
+    values = np.empty((n_samples, n))
+    slopes = np.empty((n_samples, n))
+    for i in prange(n_samples):
+        for j in range(n):
+            values[i, j], slopes[i, j] = _value_slope(params[j], n_units, t[i, j])
+    return values, slopes
+
+
+@njit(cache=True, parallel=True)
+def scalar_maps_backward(params, t, g_value, g_slope):
+    """Gradient of sum_ij g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij) w.r.t. params (n, 2+3R).
+
+    Derivatives (a_r = gamma_r t + b_r, th_r = tanh a_r, s_r = 1 - th_r^2):
+    df/dalpha = t, df/dbeta = 1, df/dw_r = th_r, df/dgamma_r = w_r s_r t, df/db_r = w_r s_r;
+    f' = alpha + sum_r w_r gamma_r s_r, so df'/dalpha = 1, df'/dw_r = gamma_r s_r,
+    df'/dgamma_r = w_r s_r (1 - 2 gamma_r t th_r), df'/db_r = -2 w_r gamma_r s_r th_r.
+    """
+    n_samples, n = t.shape
+    n_units = (params.shape[1] - 2) // 3
+    grad = np.zeros(params.shape)
+    for j in prange(n):
+        p = params[j]
+        for i in range(n_samples):
+            tij = t[i, j]
+            gv = g_value[i, j]
+            gs = g_slope[i, j]
+            grad[j, 0] += gv * tij + gs
+            grad[j, 1] += gv
+            for r in range(n_units):
+                w = p[2 + r]
+                gamma = p[2 + n_units + r]
+                th = np.tanh(gamma * tij + p[2 + 2 * n_units + r])
+                s = 1.0 - th * th
+                grad[j, 2 + r] += gv * th + gs * gamma * s
+                grad[j, 2 + n_units + r] += gv * w * s * tij + gs * w * s * (1.0 - 2.0 * gamma * tij * th)
+                grad[j, 2 + 2 * n_units + r] += gv * w * s - gs * 2.0 * w * gamma * s * th
+    return grad
+
+
+@njit(cache=True)
+def _invert_one(p, n_units, target, tol, max_iter):
+    """Solve f(t) = target for one strictly increasing f: safeguarded Newton in a bracket.
+
+    |sum_r w_r tanh(.)| <= sum_r |w_r| = W, so the root lies in
+    [(target - beta - W)/alpha, (target - beta + W)/alpha]. A Newton step that leaves the
+    current bracket is replaced by bisection; the bracket shrinks with the sign of f - target.
+    Returns the root estimate and the iterations used.
+    """
+    spread = 0.0
+    for r in range(n_units):
+        spread += abs(p[2 + r])
+    lo = (target - p[1] - spread) / p[0]
+    hi = (target - p[1] + spread) / p[0]
+    t = (target - p[1]) / p[0]
+    for iteration in range(1, max_iter + 1):
+        value, slope = _value_slope(p, n_units, t)
+        residual = value - target
+        if abs(residual) <= tol:
+            return t, iteration
+        if residual > 0.0:
+            hi = t
+        else:
+            lo = t
+        step = t - residual / slope
+        if step <= lo or step >= hi:
+            step = 0.5 * (lo + hi)
+        t = step
+    return t, max_iter
+
+
+@njit(cache=True, parallel=True)
+def scalar_maps_inverse(params, targets, tol, max_iter):
+    """Componentwise inverses t_ij = f_j^{-1}(targets_ij) and the iterations per sample."""
+    n_samples, n = targets.shape
+    n_units = (params.shape[1] - 2) // 3
+    out = np.empty((n_samples, n))
+    iterations = np.zeros(n_samples, dtype=np.int64)
+    for i in prange(n_samples):
+        worst = 0
+        for j in range(n):
+            out[i, j], used = _invert_one(params[j], n_units, targets[i, j], tol, max_iter)
+            worst = max(worst, used)
+        iterations[i] = worst
+    return out, iterations
