@@ -90,7 +90,8 @@ def map_estimate(
     posterior mean and the posterior mean itself (the modes of a mixture posterior lie near the
     component posterior means). The Newton direction -H^{-1} grad f uses the Hessian
     H = A^T A - delta^2 Hess log p; where H is not positive definite the step is the gradient
-    step -grad f / max|eig H|. A backtracking line search enforces the Armijo condition, with a
+    preconditioned by |H| (eigenvalues replaced by their absolute values, floored at 1e-8 of
+    the largest), a descent direction that leaves saddle regions. A backtracking line search enforces the Armijo condition, with a
     rounding slack of 10 eps |f|. Among the converged points that are local minima (H positive
     semi-definite up to rounding) the one with the lowest objective is returned.
     """
@@ -222,11 +223,14 @@ def _damped_newton(problem, x0, y, tol, max_iter):
         if active.size == 0:
             break
         eigenvalues, vectors = np.linalg.eigh(_hessian(problem, xa))
-        positive = eigenvalues[:, 0] > 0
-        coeff = np.einsum("nji,nj->ni", vectors, grad)
-        newton = -np.einsum("nij,nj->ni", vectors, coeff / np.where(positive[:, None], eigenvalues, 1.0))
-        steepest = -grad / np.maximum(np.max(np.abs(eigenvalues), axis=1), np.finfo(float).tiny)[:, None]
-        direction = np.where(positive[:, None], newton, steepest)
+        # Newton step -H^{-1} g where H > 0. Elsewhere the step -|H|^{-1} g with |H| = Q |Lambda| Q^T
+        # (eigenvalues floored at 1e-8 of the largest): a descent direction that escapes saddles
+        # and keeps Newton's scaling.
+        magnitude = np.abs(eigenvalues)
+        floor = 1e-8 * np.max(magnitude, axis=1, keepdims=True)
+        curvature = np.where(eigenvalues[:, :1] > 0, eigenvalues, np.maximum(magnitude, floor))
+        coeff = np.einsum("nji,nj->ni", vectors, grad) / np.maximum(curvature, np.finfo(float).tiny)
+        direction = -np.einsum("nij,nj->ni", vectors, coeff)
 
         f0 = _objective(problem, xa, ya)
         slope = np.sum(grad * direction, axis=1)

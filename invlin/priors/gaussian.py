@@ -41,8 +41,8 @@ class Gaussian(Prior):
         self._mean = mean
         self._cov, self._chol = as_spd_matrix(cov, "cov", self.dim)
         identity = np.eye(self.dim)
-        chol_inv = solve_triangular(self._chol, identity, lower=True)
-        self._precision = chol_inv.T @ chol_inv
+        self._chol_inv = solve_triangular(self._chol, identity, lower=True)
+        self._precision = self._chol_inv.T @ self._chol_inv
         self._log_norm = -np.sum(np.log(np.diag(self._chol))) - 0.5 * self.dim * np.log(2 * np.pi)
 
     def __repr__(self) -> str:
@@ -60,8 +60,8 @@ class Gaussian(Prior):
 
     def logpdf(self, x) -> np.ndarray:
         x, single = self._points(x)
-        white = solve_triangular(self._chol, (x - self._mean).T, lower=True)
-        return self._shape_result(self._log_norm - 0.5 * np.sum(white**2, axis=0), single)
+        white = (x - self._mean) @ self._chol_inv.T
+        return self._shape_result(self._log_norm - 0.5 * np.sum(white**2, axis=1), single)
 
     def score(self, x) -> np.ndarray:
         x, single = self._points(x)

@@ -69,8 +69,9 @@ class GaussianMixture(Prior):
         self._covs = np.stack([f[0] for f in factors])
         self._chols = np.stack([f[1] for f in factors])
         identity = np.eye(self.dim)
-        chol_invs = [solve_triangular(L, identity, lower=True) for L in self._chols]
-        self._precisions = np.stack([Li.T @ Li for Li in chol_invs])
+        # Inverse Cholesky factors L_k^{-1}: |L_k^{-1}(x - mu_k)|^2 is the Mahalanobis distance.
+        self._chol_invs = np.stack([solve_triangular(L, identity, lower=True) for L in self._chols])
+        self._precisions = np.einsum("kji,kjl->kil", self._chol_invs, self._chol_invs)
         with np.errstate(divide="ignore"):
             log_weights = np.log(weights)
         self._log_norms = (
@@ -124,27 +125,29 @@ class GaussianMixture(Prior):
         """Component covariances, shape ``(K, n, n)``."""
         return self._covs.copy()
 
+    def _component_log_densities(self, x: np.ndarray) -> np.ndarray:
+        """Component log-densities l_k(x), shape (N, K)."""
+        log_dens = np.empty((x.shape[0], self.n_components))
+        for k in range(self.n_components):
+            white = (x - self._means[k]) @ self._chol_invs[k].T
+            log_dens[:, k] = self._log_norms[k] - 0.5 * np.sum(white**2, axis=1)
+        return log_dens
+
     def _component_terms(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Component log-densities l_k(x) (N, K) and scores g_k(x) (N, K, n)."""
-        log_dens = np.empty((x.shape[0], self.n_components))
         scores = np.empty((x.shape[0], self.n_components, self.dim))
         for k in range(self.n_components):
-            diff = x - self._means[k]
-            white = solve_triangular(self._chols[k], diff.T, lower=True)
-            log_dens[:, k] = self._log_norms[k] - 0.5 * np.sum(white**2, axis=0)
-            scores[:, k] = -diff @ self._precisions[k]
-        return log_dens, scores
+            scores[:, k] = -(x - self._means[k]) @ self._precisions[k]
+        return self._component_log_densities(x), scores
 
     def logpdf(self, x) -> np.ndarray:
         x, single = self._points(x)
-        log_dens, _ = self._component_terms(x)
-        return self._shape_result(logsumexp(log_dens, axis=1), single)
+        return self._shape_result(logsumexp(self._component_log_densities(x), axis=1), single)
 
     def responsibilities(self, x) -> np.ndarray:
         """Posterior component probabilities r_k(x), shape ``(N, K)``."""
         x, single = self._points(x)
-        log_dens, _ = self._component_terms(x)
-        return self._shape_result(_softmax(log_dens), single)
+        return self._shape_result(_softmax(self._component_log_densities(x)), single)
 
     def score(self, x) -> np.ndarray:
         x, single = self._points(x)
