@@ -7,13 +7,18 @@ Each component j has the scalar map
 stored as row j of ``params`` (shape (n, 2 + 3R)): ``[alpha, beta, w_1..w_R, gamma_1..gamma_R,
 b_1..b_R]``. DiagonalLinear is the case R = 0. Private: the public classes validate input.
 
-Loops over samples are parallel only where every output entry is written by one iteration
-(elementwise maps) or where each thread owns whole components (the gradient sums over samples
-run sequentially per component), so results do not depend on the number of threads.
+Every kernel exists in a serial and a parallel build sharing one body; the public functions at
+the bottom pick the parallel build only for large inputs (thread start-up dominates small ones).
+The parallel loops either write disjoint entries (elementwise maps, per-sample inverses) or give
+each thread whole components (the gradient sums over samples run sequentially per component), so
+both builds give bitwise the same result for any number of threads.
 """
 
 import numpy as np
 from numba import njit, prange
+
+# Work (samples x components x units) from which the parallel builds are used.
+PARALLEL_MIN_WORK = 1 << 15
 
 
 @njit(cache=True)
@@ -30,48 +35,64 @@ def _value_slope(p, n_units, t):
     return value, slope
 
 
-@njit(cache=True, parallel=True)
-def scalar_maps(params, t):
-    """Values f_j(t_ij) and slopes f_j'(t_ij), both of shape (N, n)."""
-    n_samples, n = t.shape
+@njit(cache=True)
+def _maps_row(params, n_units, t, values, slopes, i):
+    for j in range(t.shape[1]):
+        values[i, j], slopes[i, j] = _value_slope(params[j], n_units, t[i, j])
+
+
+@njit(cache=True)
+def _maps_serial(params, t, values, slopes):
     n_units = (params.shape[1] - 2) // 3
-    values = np.empty((n_samples, n))
-    slopes = np.empty((n_samples, n))
-    for i in prange(n_samples):
-        for j in range(n):
-            values[i, j], slopes[i, j] = _value_slope(params[j], n_units, t[i, j])
-    return values, slopes
+    for i in range(t.shape[0]):
+        _maps_row(params, n_units, t, values, slopes, i)
 
 
 @njit(cache=True, parallel=True)
-def scalar_maps_backward(params, t, g_value, g_slope):
-    """Gradient of sum_ij g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij) w.r.t. params (n, 2+3R).
+def _maps_parallel(params, t, values, slopes):
+    n_units = (params.shape[1] - 2) // 3
+    for i in prange(t.shape[0]):
+        _maps_row(params, n_units, t, values, slopes, i)
+
+
+@njit(cache=True)
+def _backward_component(params, t, g_value, g_slope, grad, j):
+    """Row j of the gradient of sum_i g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij).
 
     Derivatives (a_r = gamma_r t + b_r, th_r = tanh a_r, s_r = 1 - th_r^2):
     df/dalpha = t, df/dbeta = 1, df/dw_r = th_r, df/dgamma_r = w_r s_r t, df/db_r = w_r s_r;
-    f' = alpha + sum_r w_r gamma_r s_r, so df'/dalpha = 1, df'/dw_r = gamma_r s_r,
-    df'/dgamma_r = w_r s_r (1 - 2 gamma_r t th_r), df'/db_r = -2 w_r gamma_r s_r th_r.
+    f' = alpha + sum_r w_r gamma_r s_r, so df'/dalpha = 1, df'/dbeta = 0, df'/dw_r = gamma_r s_r,
+    df'/dgamma_r = w_r s_r (1 - 2 gamma_r t th_r), df'/db_r = -2 w_r gamma_r s_r th_r
+    (using d s_r / d a_r = -2 s_r th_r).
     """
-    n_samples, n = t.shape
     n_units = (params.shape[1] - 2) // 3
-    grad = np.zeros(params.shape)
-    for j in prange(n):
-        p = params[j]
-        for i in range(n_samples):
-            tij = t[i, j]
-            gv = g_value[i, j]
-            gs = g_slope[i, j]
-            grad[j, 0] += gv * tij + gs
-            grad[j, 1] += gv
-            for r in range(n_units):
-                w = p[2 + r]
-                gamma = p[2 + n_units + r]
-                th = np.tanh(gamma * tij + p[2 + 2 * n_units + r])
-                s = 1.0 - th * th
-                grad[j, 2 + r] += gv * th + gs * gamma * s
-                grad[j, 2 + n_units + r] += gv * w * s * tij + gs * w * s * (1.0 - 2.0 * gamma * tij * th)
-                grad[j, 2 + 2 * n_units + r] += gv * w * s - gs * 2.0 * w * gamma * s * th
-    return grad
+    p = params[j]
+    for i in range(t.shape[0]):
+        tij = t[i, j]
+        gv = g_value[i, j]
+        gs = g_slope[i, j]
+        grad[j, 0] += gv * tij + gs
+        grad[j, 1] += gv
+        for r in range(n_units):
+            w = p[2 + r]
+            gamma = p[2 + n_units + r]
+            th = np.tanh(gamma * tij + p[2 + 2 * n_units + r])
+            s = 1.0 - th * th
+            grad[j, 2 + r] += gv * th + gs * gamma * s
+            grad[j, 2 + n_units + r] += gv * w * s * tij + gs * w * s * (1.0 - 2.0 * gamma * tij * th)
+            grad[j, 2 + 2 * n_units + r] += gv * w * s - gs * 2.0 * w * gamma * s * th
+
+
+@njit(cache=True)
+def _backward_serial(params, t, g_value, g_slope, grad):
+    for j in range(t.shape[1]):
+        _backward_component(params, t, g_value, g_slope, grad, j)
+
+
+@njit(cache=True, parallel=True)
+def _backward_parallel(params, t, g_value, g_slope, grad):
+    for j in prange(t.shape[1]):
+        _backward_component(params, t, g_value, g_slope, grad, j)
 
 
 @njit(cache=True)
@@ -105,17 +126,53 @@ def _invert_one(p, n_units, target, tol, max_iter):
     return t, max_iter
 
 
-@njit(cache=True, parallel=True)
-def scalar_maps_inverse(params, targets, tol, max_iter):
-    """Componentwise inverses t_ij = f_j^{-1}(targets_ij) and the iterations per sample."""
-    n_samples, n = targets.shape
+@njit(cache=True)
+def _inverse_row(params, n_units, targets, tol, max_iter, out, iterations, i):
+    worst = 0
+    for j in range(targets.shape[1]):
+        out[i, j], used = _invert_one(params[j], n_units, targets[i, j], tol, max_iter)
+        worst = max(worst, used)
+    iterations[i] = worst
+
+
+@njit(cache=True)
+def _inverse_serial(params, targets, tol, max_iter, out, iterations):
     n_units = (params.shape[1] - 2) // 3
-    out = np.empty((n_samples, n))
-    iterations = np.zeros(n_samples, dtype=np.int64)
-    for i in prange(n_samples):
-        worst = 0
-        for j in range(n):
-            out[i, j], used = _invert_one(params[j], n_units, targets[i, j], tol, max_iter)
-            worst = max(worst, used)
-        iterations[i] = worst
+    for i in range(targets.shape[0]):
+        _inverse_row(params, n_units, targets, tol, max_iter, out, iterations, i)
+
+
+@njit(cache=True, parallel=True)
+def _inverse_parallel(params, targets, tol, max_iter, out, iterations):
+    n_units = (params.shape[1] - 2) // 3
+    for i in prange(targets.shape[0]):
+        _inverse_row(params, n_units, targets, tol, max_iter, out, iterations, i)
+
+
+def _is_large(params, t):
+    return t.size * (1 + (params.shape[1] - 2) // 3) >= PARALLEL_MIN_WORK
+
+
+def scalar_maps(params, t):
+    """Values f_j(t_ij) and slopes f_j'(t_ij), both of shape (N, n)."""
+    values = np.empty(t.shape)
+    slopes = np.empty(t.shape)
+    (_maps_parallel if _is_large(params, t) else _maps_serial)(params, t, values, slopes)
+    return values, slopes
+
+
+def scalar_maps_backward(params, t, g_value, g_slope):
+    """Gradient of sum_ij g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij) w.r.t. params (n, 2+3R)."""
+    grad = np.zeros(params.shape)
+    kernel = _backward_parallel if _is_large(params, t) else _backward_serial
+    kernel(params, t, np.ascontiguousarray(g_value), np.ascontiguousarray(g_slope), grad)
+    return grad
+
+
+def scalar_maps_inverse(params, targets, tol, max_iter):
+    """Componentwise inverses t_ij = f_j^{-1}(targets_ij) and the iterations used per sample."""
+    out = np.empty(targets.shape)
+    iterations = np.zeros(targets.shape[0], dtype=np.int64)
+    kernel = _inverse_parallel if _is_large(params, targets) else _inverse_serial
+    kernel(params, targets, float(tol), int(max_iter), out, iterations)
     return out, iterations

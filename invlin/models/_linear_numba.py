@@ -1,17 +1,52 @@
 """Numba kernels of the Linear model: per-sample gradient contributions, reduced in fixed order.
 
 Private: the public class :class:`invlin.models.Linear` validates input and calls these.
+Samples are summed in chunks of fixed size and the chunk sums are then added in order, in both
+the serial and the parallel build, so the result is bitwise the same for any thread count.
 """
 
 import numpy as np
 from numba import njit, prange
 
-# Samples per chunk. Chunks are summed in parallel, then the chunk sums in a fixed order, so the
-# result does not depend on the number of threads.
+# Samples per chunk (fixed: the summation order must not depend on the thread count).
 CHUNK = 64
+# Work (samples x n^2) from which the parallel build is used.
+PARALLEL_MIN_WORK = 1 << 16
+
+
+@njit(cache=True)
+def _chunk_sums(g, x, partial_k, partial_b, chunk):
+    n = g.shape[1]
+    stop = min((chunk + 1) * CHUNK, g.shape[0])
+    for i in range(chunk * CHUNK, stop):
+        for r in range(n):
+            partial_b[chunk, r] += g[i, r]
+            for col in range(n):
+                partial_k[chunk, r, col] += g[i, r] * x[i, col]
+
+
+@njit(cache=True)
+def _outer_sums_serial(g, x, partial_k, partial_b):
+    for chunk in range(partial_k.shape[0]):
+        _chunk_sums(g, x, partial_k, partial_b, chunk)
 
 
 @njit(cache=True, parallel=True)
+def _outer_sums_parallel(g, x, partial_k, partial_b):
+    for chunk in prange(partial_k.shape[0]):
+        _chunk_sums(g, x, partial_k, partial_b, chunk)
+
+
+@njit(cache=True)
+def _reduce(partial_k, partial_b):
+    grad_k = np.zeros(partial_k.shape[1:])
+    grad_b = np.zeros(partial_b.shape[1])
+    for chunk in range(partial_k.shape[0]):
+        grad_k += partial_k[chunk]
+        grad_b += partial_b[chunk]
+    return grad_k, grad_b
+
+
 def outer_sums(g, x):
     """Return ``sum_i g_i x_i^T`` (n, n) and ``sum_i g_i`` (n,) for g, x of shape (N, n).
 
@@ -21,16 +56,8 @@ def outer_sums(g, x):
     n_chunks = (n_samples + CHUNK - 1) // CHUNK
     partial_k = np.zeros((n_chunks, n, n))
     partial_b = np.zeros((n_chunks, n))
-    for chunk in prange(n_chunks):
-        stop = min((chunk + 1) * CHUNK, n_samples)
-        for i in range(chunk * CHUNK, stop):
-            for r in range(n):
-                partial_b[chunk, r] += g[i, r]
-                for col in range(n):
-                    partial_k[chunk, r, col] += g[i, r] * x[i, col]
-    grad_k = np.zeros((n, n))
-    grad_b = np.zeros(n)
-    for chunk in range(n_chunks):
-        grad_k += partial_k[chunk]
-        grad_b += partial_b[chunk]
-    return grad_k, grad_b
+    large = n_samples * n * n >= PARALLEL_MIN_WORK
+    (_outer_sums_parallel if large else _outer_sums_serial)(
+        np.ascontiguousarray(g), np.ascontiguousarray(x), partial_k, partial_b
+    )
+    return _reduce(partial_k, partial_b)
