@@ -132,7 +132,7 @@ def show(text, expr, *, latex_prefix=""):
 def zero(text, residual, *, simplifier=sp.simplify):
     """Evidence that ``residual`` simplifies to zero (supports iff it does)."""
     reduced = simplifier(residual)
-    holds = reduced == 0
+    holds = reduced.is_zero_matrix if isinstance(reduced, sp.MatrixBase) else reduced == 0
     verdict = "simplifies to 0" if holds else f"does NOT simplify to 0 (got {sp.sstr(reduced)})"
     latex = f"{sp.latex(residual)} = 0" if holds else f"{sp.latex(reduced)} \\neq 0"
     return Evidence(f"{text}: residual {verdict}", latex, bool(holds))

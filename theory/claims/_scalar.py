@@ -192,8 +192,11 @@ def _combinations():
 
 
 def _check_lipschitz_clipping():
+    from theory.claims._linear import lipschitz_linear_evidence  # linear builds on scalar
+
     ev = [_certificate(loss, form, c if loss in sc.REGULARISED else None)
           for loss, form in _combinations()]
+    ev.extend(lipschitz_linear_evidence())
     ev.append(Evidence(
         "lemma: a strictly unimodal function on (0, inf) restricted to [1-L, 1+L] is minimised "
         "at the point of the interval nearest its unconstrained minimiser, i.e. at the clip",
@@ -304,7 +307,8 @@ def lipschitz_claims():
               "strictly unimodal in k > 0.",
               r"k_L^* = \min(\max(k^*, 1-L), 1+L)",
               (SCALAR, MODEL, "0 < L < 1", "diagonal model: each component separately",
-               "linear model K = I + W, ||W||_2 <= L: see the linear evidence (diagonal problem)"),
+               "linear model K = I + W, ||W||_2 <= L: approximation and divergence losses, with "
+               "A^T A and Sigma diagonal in one basis and mu = 0 (then the optimum is diagonal)"),
               "proved", _check_lipschitz_clipping, _predict_lipschitz_clipping),
         Claim("lipschitz-approximation-filter", "Approximation filter under a Lipschitz bound",
               "The approximation-trained (z-form) inverse filter under slopes in [1-L, 1+L] is "
