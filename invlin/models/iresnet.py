@@ -1,0 +1,313 @@
+"""The invertible residual network (i-ResNet) with spectrally normalised blocks."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from invlin._validation import as_float_array, choice, positive_int, positive_scalar
+from invlin.errors import InversionError
+from invlin.inversion import InversionResult
+from invlin.models import _iresnet_numba as _kernels
+from invlin.models.base import InvertibleModel
+
+_ACTIVATIONS = {"tanh": _kernels.TANH, "softplus": _kernels.SOFTPLUS}
+# Lipschitz constants of the activations: sup |tanh'| = 1, sup |softplus'| = sup sigmoid = 1.
+_ACTIVATION_LIPSCHITZ = {"tanh": 1.0, "softplus": 1.0}
+_REGULARISERS = {"logdet": _kernels.REG_LOGDET, "divergence": _kernels.REG_DIVERGENCE}
+
+
+# Work (samples x blocks x width) from which the parallel drivers pay for the thread pool. Below
+# it the serial driver runs (bitwise the same result): starting threads costs tens of
+# microseconds, and far more when the cores are oversubscribed.
+PARALLEL_MIN_WORK = 2**16
+
+
+def _svd_safety(shape) -> float:
+    """Relative bound on the error of the largest singular value computed by LAPACK's SVD.
+
+    The computed singular values of W are the exact ones of W + E with
+    ``||E||_2 <= p(m, n) eps ||W||_2`` and p a modest function of the shape, so by Weyl's
+    inequality ``|sigma_hat - sigma| <= p(m, n) eps sigma_max``. We take ``p = 10 max(m, n)``,
+    well above the factors observed and quoted for Householder bidiagonalisation.
+    """
+    return 10.0 * max(shape) * np.finfo(np.float64).eps
+
+
+class IResNet(InvertibleModel):
+    r"""Invertible residual network phi = block_B o ... o block_1 on R^n.
+
+    Parameters
+    ----------
+    dim : int
+        Dimension n of the space.
+    blocks : int
+        Number B of residual blocks.
+    width : int
+        Hidden width m of every block.
+    lipschitz : float, default 0.9
+        Bound L in (0, 1) on the Lipschitz constant of every residual branch g_k.
+    activation : {"tanh", "softplus"}, default "tanh"
+        Smooth activation (both are 1-Lipschitz and three times differentiable).
+    rng : numpy.random.Generator or int
+        Generator (or seed for ``numpy.random.default_rng``) of the initial weights.
+
+    Notes
+    -----
+    Each block is :math:`x \mapsto x + g_k(x)` with
+
+    .. math:: g_k(x) = W_2^{(k)} \sigma(W_1^{(k)} x + b_1^{(k)}) + b_2^{(k)},
+
+    :math:`W_1^{(k)} \in \mathbb{R}^{m \times n}`, :math:`W_2^{(k)} \in \mathbb{R}^{n \times m}`.
+    :math:`\mathrm{Lip}(g_k) \le \mathrm{Lip}(\sigma) \|W_1^{(k)}\|_2 \|W_2^{(k)}\|_2`, and
+    :meth:`project` rescales both matrices by the same factor so that this bound, computed from
+    the exact (LAPACK SVD) spectral norms inflated by their rounding-error bound, is at most L.
+    The bound is therefore rigorous, not a power-iteration estimate (which approaches the norm
+    from below). With L < 1 every block is invertible by the Banach fixed-point theorem and
+    :math:`\det(I + J_{g_k}) > 0`.
+
+    Flat parameter layout (``get_parameters``): grouped by kind, then by block, row-major:
+    ``[W1 (B, m, n), b1 (B, m), W2 (B, n, m), b2 (B, n)]``, in total
+    ``B (2 m n + m + n)`` numbers.
+
+    Regularisers: ``logdet(x)`` is :math:`\log\det D\phi(x) = \sum_k \log\det J_k` with
+    :math:`J_k = I + J_{g_k}` evaluated along the forward pass; ``divergence(x)`` is
+    :math:`\operatorname{div}\phi(x) = \operatorname{tr} D\phi(x)
+    = \operatorname{tr}(J_B\cdots J_1)`
+    -- the trace of the product, not the sum of the block traces -- as in
+    ``docs/architecture.md`` (R = div phi = tr D phi). The training objectives use exactly these.
+    Exact Jacobians cost O(B m n^2) per point; for larger n use
+    :mod:`invlin.models.logdet_estimator`.
+    """
+
+    def __init__(self, dim, blocks, width, *, lipschitz=0.9, activation="tanh", rng):
+        self.dim = positive_int(dim, "dim")
+        self.blocks = positive_int(blocks, "blocks")
+        self.width = positive_int(width, "width")
+        lip = positive_scalar(lipschitz, "lipschitz")
+        if lip >= 1.0:
+            raise ValueError(f"lipschitz must be < 1 for invertibility, got {lip}")
+        self.lipschitz_bound = lip
+        self.activation = choice(activation, "activation", _ACTIVATIONS)
+        if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+            rng = np.random.default_rng(int(rng))
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(
+                f"rng must be a numpy.random.Generator or an integer seed, got {type(rng).__name__}"
+            )
+        B, m, n = self.blocks, self.width, self.dim
+        self._theta = np.zeros(self.n_parameters)
+        W1, b1, W2, b2 = self._views(self._theta)
+        W1[...] = rng.standard_normal((B, m, n)) / np.sqrt(n)
+        b1[...] = rng.standard_normal((B, m)) * 0.5
+        W2[...] = rng.standard_normal((B, n, m)) / np.sqrt(m)
+        # b2 starts at zero
+        self.project()
+
+    # -- parameters -------------------------------------------------------------------------
+    @property
+    def n_parameters(self) -> int:
+        return self.blocks * (2 * self.width * self.dim + self.width + self.dim)
+
+    def _views(self, theta):
+        B, m, n = self.blocks, self.width, self.dim
+        sizes = [B * m * n, B * m, B * n * m, B * n]
+        offsets = np.cumsum([0] + sizes)
+        W1 = theta[offsets[0]:offsets[1]].reshape(B, m, n)
+        b1 = theta[offsets[1]:offsets[2]].reshape(B, m)
+        W2 = theta[offsets[2]:offsets[3]].reshape(B, n, m)
+        b2 = theta[offsets[3]:offsets[4]].reshape(B, n)
+        return W1, b1, W2, b2
+
+    def get_parameters(self) -> np.ndarray:
+        return self._theta.copy()
+
+    def set_parameters(self, theta) -> None:
+        self._theta = self._check_parameters(theta)
+
+    def _kernel_weights(self):
+        W1, b1, W2, b2 = self._views(self._theta)
+        return (np.ascontiguousarray(W1.transpose(0, 2, 1)), np.ascontiguousarray(b1),
+                np.ascontiguousarray(W2), np.ascontiguousarray(b2))
+
+    def _flat_gradient(self, gW1T, gb1, gW2, gb2) -> np.ndarray:
+        """Sum the per-chunk gradient slots in chunk order and return them in the flat layout."""
+        grad = np.empty(self.n_parameters)
+        G1, g1, G2, g2 = self._views(grad)
+        G1[...] = _ordered_sum(gW1T).transpose(0, 2, 1)
+        g1[...] = _ordered_sum(gb1)
+        G2[...] = _ordered_sum(gW2)
+        g2[...] = _ordered_sum(gb2)
+        return grad
+
+    # -- Lipschitz constraint ---------------------------------------------------------------
+    def _block_bounds(self) -> np.ndarray:
+        """Certified bounds Lip(act) ||W1||_2 ||W2||_2 per block (rounding inflated)."""
+        W1, _, W2, _ = self._views(self._theta)
+        lip_act = _ACTIVATION_LIPSCHITZ[self.activation]
+        s1 = np.array([np.linalg.norm(W, 2) for W in W1]) * (1.0 + _svd_safety(W1.shape[1:]))
+        s2 = np.array([np.linalg.norm(W, 2) for W in W2]) * (1.0 + _svd_safety(W2.shape[1:]))
+        # three roundings in the product, each at most eps relative
+        return lip_act * s1 * s2 * (1.0 + 4.0 * np.finfo(np.float64).eps)
+
+    def lipschitz(self) -> float:
+        """Certified bound on max_k Lip(g_k) (computed afresh from exact spectral norms)."""
+        return float(np.max(self._block_bounds()))
+
+    def project(self) -> None:
+        """Rescale W1, W2 of every block whose certified bound exceeds L to bound <= L.
+
+        Both matrices of a block are multiplied by sqrt(L / bound) (times 1 - 1e-12, which
+        absorbs the rounding of the rescaling itself), which keeps their ratio and puts the
+        bound on the boundary when the constraint is active.
+        """
+        bounds = self._block_bounds()
+        W1, _, W2, _ = self._views(self._theta)
+        for k, bound in enumerate(bounds):
+            if bound > self.lipschitz_bound:
+                scale = np.sqrt(self.lipschitz_bound / bound) * (1.0 - 1e-12)
+                W1[k] *= scale
+                W2[k] *= scale
+
+    # -- the map ----------------------------------------------------------------------------
+    def _act(self) -> int:
+        return _ACTIVATIONS[self.activation]
+
+    def _run(self, name: str, work: int, *args):
+        """Run kernel ``name`` on the weights and ``args``: the parallel driver for enough
+        ``work`` (number of samples or sample-probe pairs), else the serial one."""
+        parallel = work * self.blocks * self.width >= PARALLEL_MIN_WORK
+        kernel = getattr(_kernels, f"{name}_{'parallel' if parallel else 'serial'}")
+        return kernel(*self._kernel_weights(), self._act(), *args)
+
+    def forward(self, x) -> np.ndarray:
+        """phi(x) for points of shape (N, n) (or one point (n,))."""
+        x, single = self._points(x)
+        out = self._run("forward", x.shape[0], x)
+        return out[0] if single else out
+
+    def jacobian(self, x) -> np.ndarray:
+        """Exact D phi(x_i) = J_B ... J_1, shape (N, n, n) (or (n, n) for one point)."""
+        x, single = self._points(x)
+        jac, _ = self._run("jacobian", x.shape[0], x, _kernels.REG_DIVERGENCE)
+        return jac[0] if single else jac
+
+    def logdet(self, x) -> np.ndarray:
+        """Exact log det D phi(x_i) = sum_k log det J_k (raises if some det J_k <= 0)."""
+        x, single = self._points(x)
+        _, reg = self._run("jacobian", x.shape[0], x, _kernels.REG_LOGDET)
+        _require_logdet_defined(reg)
+        return reg[0] if single else reg
+
+    def divergence(self, x) -> np.ndarray:
+        """Exact div phi(x_i) = tr D phi(x_i) = tr(J_B ... J_1)."""
+        x, single = self._points(x)
+        _, reg = self._run("jacobian", x.shape[0], x, _kernels.REG_DIVERGENCE)
+        return reg[0] if single else reg
+
+    def inverse(self, u, *, tol=1e-12, max_iter=1000, newton=None, return_info=False):
+        r"""phi^{-1}(u) by fixed-point iteration per block in reverse order.
+
+        Parameters
+        ----------
+        u : array_like, shape (N, n) or (n,)
+        tol : float, default 1e-12
+            Tolerance on the final residual :math:`|\phi(x_i) - u_i|`.
+        max_iter : int, default 1000
+            Cap on the iterations per block.
+        newton : bool, optional
+            Polish every block with Newton steps (default: True for dim <= 16).
+        return_info : bool, default False
+            Return an :class:`invlin.inversion.InversionResult` instead of the points. Without
+            it, an :class:`invlin.errors.InversionError` is raised if some point misses ``tol``.
+
+        Notes
+        -----
+        Block k is inverted by :math:`y \leftarrow t - g_k(y)`, a contraction with rate
+        :math:`L`, so the error after j steps is at most :math:`L^j/(1-L)` times the first step.
+        If the block residuals are :math:`e_k`, the final residual is at most
+        :math:`\sum_k (1+L)^{B-k} |e_k|`, so each block is solved to
+        ``tol / (B (1 + L)^B)``; the returned residual is recomputed from the forward map.
+        """
+        u, single = self._points(u, "u")
+        tol = positive_scalar(tol, "tol")
+        max_iter = positive_int(max_iter, "max_iter")
+        if newton is None:
+            newton = self.dim <= 16
+        if not isinstance(newton, (bool, np.bool_)):
+            raise TypeError(f"newton must be a bool or None, got {type(newton).__name__}")
+        lip = self.lipschitz()
+        block_tol = tol / (self.blocks * (1.0 + lip) ** self.blocks)
+        # Newton converges quadratically from a residual well inside the contraction region
+        newton_switch = max(block_tol, 1e-6)
+        x, iters, _ = self._run("inverse", u.shape[0], u, block_tol, max_iter, bool(newton),
+                                      newton_switch)
+        residual = np.linalg.norm(self.forward(x) - u, axis=1)
+        result = InversionResult(x=x[0] if single else x, residual=residual,
+                                 iterations=int(iters.max()), converged=residual <= tol)
+        if return_info:
+            return result
+        result.raise_if_failed(tol)
+        return result.x
+
+    # -- engine hooks -----------------------------------------------------------------------
+    def _objective(self, x, target, metric, regulariser, c) -> tuple[float, np.ndarray]:
+        r"""Value and exact gradient of the regularised training objective.
+
+        :math:`\mathrm{mean}_i |\phi(x_i)-t_i|^2_M - c\,\mathrm{mean}_i R(x_i)`.
+
+        ``regulariser`` is None, ``"logdet"`` (R = log det D phi) or ``"divergence"``
+        (R = tr D phi); ``metric`` None (M = I) or an (n, n) SPD matrix.
+        """
+        x, _ = self._points(x)
+        target, _ = self._points(target, "target")
+        if target.shape != x.shape:
+            raise ValueError(f"target must have the shape of x {x.shape}, got {target.shape}")
+        if regulariser is None:
+            mode = _kernels.REG_NONE
+        else:
+            mode = _REGULARISERS[choice(regulariser, "regulariser", _REGULARISERS)]
+        c = float(as_float_array(c, "c", ndim=0))
+        if metric is None:
+            M, use_metric = np.zeros((self.dim, self.dim)), False
+        else:
+            M = as_float_array(metric, "metric", ndim=2)
+            if M.shape != (self.dim, self.dim):
+                raise ValueError(f"metric must have shape ({self.dim}, {self.dim}), got {M.shape}")
+            use_metric = True
+        data, reg, *slots = self._run("objective", x.shape[0], mode, c, x, target, M,
+                                            use_metric)
+        if mode == _kernels.REG_LOGDET:
+            _require_logdet_defined(reg)
+        value = float(np.mean(data) - c * np.mean(reg)) if mode else float(np.mean(data))
+        return value, self._flat_gradient(*slots)
+
+    def _reconstruction_objective(self, u, x) -> tuple[float, np.ndarray]:
+        r"""Value and exact gradient of :math:`\mathrm{mean}_i |\phi^{-1}(u_i) - x_i|^2`.
+
+        The inverse is computed to tol 1e-12 (an :class:`InversionError` otherwise) and
+        differentiated by the implicit function theorem.
+        """
+        u, _ = self._points(u, "u")
+        x, _ = self._points(x)
+        if u.shape != x.shape:
+            raise ValueError(f"x must have the shape of u {u.shape}, got {x.shape}")
+        xhat = self.inverse(u, tol=1e-12)
+        data, singular, *slots = self._run("reconstruction", x.shape[0], xhat, x)
+        if np.any(singular):
+            raise InversionError("D phi is singular at an inverted point")
+        return float(np.mean(data)), self._flat_gradient(*slots)
+
+
+def _ordered_sum(slots: np.ndarray) -> np.ndarray:
+    """Sum over the first axis, adding slot after slot (a fixed order, independent of threads)."""
+    total = slots[0].copy()
+    for slot in slots[1:]:
+        total += slot
+    return total
+
+
+def _require_logdet_defined(reg: np.ndarray) -> None:
+    if np.any(np.isnan(reg)):
+        raise ValueError("log det undefined: some block Jacobian has non-positive determinant")

@@ -1,0 +1,218 @@
+"""IResNet: parameters, spectral normalisation, forward map, exact Jacobian quantities, inverse."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from invlin.errors import InversionError
+from invlin.inversion import InversionResult
+from invlin.models import _iresnet_numba as kernels
+from invlin.models.iresnet import IResNet
+
+EPS = np.finfo(np.float64).eps
+
+
+def _reference_forward(model, x):
+    """phi written directly from the documented flat layout with NumPy."""
+    B, m, n = model.blocks, model.width, model.dim
+    theta = model.get_parameters()
+    W1 = theta[: B * m * n].reshape(B, m, n)
+    b1 = theta[B * m * n: B * m * n + B * m].reshape(B, m)
+    W2 = theta[B * m * n + B * m: 2 * B * m * n + B * m].reshape(B, n, m)
+    b2 = theta[2 * B * m * n + B * m:].reshape(B, n)
+    act = np.tanh if model.activation == "tanh" else (lambda h: np.logaddexp(0.0, h))
+    for k in range(B):
+        x = x + act(x @ W1[k].T + b1[k]) @ W2[k].T + b2[k]
+    return x
+
+
+@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+def test_forward_follows_the_documented_layout(activation):
+    model = IResNet(3, 3, 7, activation=activation, rng=0)
+    assert model.n_parameters == 3 * (2 * 7 * 3 + 7 + 3)
+    x = np.random.default_rng(1).standard_normal((9, 3)) * 2
+    # a handful of O(1) operations per entry: agreement to 1e-13 (about 500 ulp)
+    np.testing.assert_allclose(model.forward(x), _reference_forward(model, x), atol=1e-13)
+    np.testing.assert_allclose(model.forward(x[0]), _reference_forward(model, x[:1])[0],
+                               atol=1e-13)
+
+
+def test_tanh_kernel_is_accurate():
+    # the kernel evaluates tanh through exp; its absolute error must stay at a few ulp of 1
+    h = np.concatenate([np.linspace(-30, 30, 20001), [0.0, 1e-300, -1e-17, 1e-8, 700.0, -800.0]])
+    a, d1, d2 = (np.empty_like(h) for _ in range(3))
+    kernels._activate(h, kernels.TANH, a, d1, d2)
+    t = np.tanh(h)
+    assert np.max(np.abs(a - t)) <= 4 * EPS
+    assert np.max(np.abs(d1 - (1 - t**2))) <= 8 * EPS
+    assert np.max(np.abs(d2 - (-2 * t * (1 - t**2)))) <= 16 * EPS
+
+
+def test_softplus_kernel_derivatives():
+    h = np.linspace(-40, 40, 4001)
+    a, d1, d2 = (np.empty_like(h) for _ in range(3))
+    kernels._activate(h, kernels.SOFTPLUS, a, d1, d2)
+    sig = 1 / (1 + np.exp(-h))
+    # closed forms evaluated with NumPy: relative agreement to a few ulp
+    np.testing.assert_allclose(a, np.logaddexp(0.0, h), rtol=4 * EPS, atol=1e-300)
+    np.testing.assert_allclose(d1, sig, rtol=8 * EPS, atol=1e-300)
+    np.testing.assert_allclose(d2, sig * (1 - sig), rtol=1e-14, atol=1e-300)
+
+
+def test_parameters_round_trip_and_validation():
+    model = IResNet(2, 2, 3, rng=0)
+    theta = model.get_parameters()
+    theta[0] += 1.0
+    assert model.get_parameters()[0] != theta[0]  # a copy
+    model.set_parameters(theta)
+    np.testing.assert_array_equal(model.get_parameters(), theta)
+    with pytest.raises(ValueError, match="length"):
+        model.set_parameters(theta[:-1])
+    with pytest.raises(ValueError, match="finite"):
+        model.set_parameters(np.full_like(theta, np.nan))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (dict(dim=0, blocks=1, width=2), ValueError, "dim"),
+        (dict(dim=2, blocks=0, width=2), ValueError, "blocks"),
+        (dict(dim=2, blocks=1, width=2.5), TypeError, "width"),
+        (dict(dim=2, blocks=1, width=2, lipschitz=1.0), ValueError, "lipschitz"),
+        (dict(dim=2, blocks=1, width=2, lipschitz=-0.1), ValueError, "lipschitz"),
+        (dict(dim=2, blocks=1, width=2, activation="relu"), ValueError, "activation"),
+    ],
+)
+def test_constructor_rejects_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        IResNet(**kwargs, rng=0)
+
+
+def test_constructor_requires_explicit_randomness():
+    with pytest.raises(TypeError, match="rng"):
+        IResNet(2, 1, 2, rng=None)
+    a = IResNet(2, 2, 3, rng=np.random.default_rng(4)).get_parameters()
+    b = IResNet(2, 2, 3, rng=4).get_parameters()
+    np.testing.assert_array_equal(a, b)
+
+
+@given(scale=st.floats(0.01, 100.0), lip=st.floats(0.05, 0.99), seed=st.integers(0, 2**16))
+def test_project_certifies_the_bound(scale, lip, seed):
+    model = IResNet(2, 3, 5, lipschitz=lip, rng=seed)
+    model.set_parameters(model.get_parameters() * scale)
+    model.project()
+    assert model.lipschitz() <= lip
+    # the certificate is a true bound: compare with the spectral norms from scratch
+    theta = model.get_parameters()
+    W1 = theta[: 3 * 5 * 2].reshape(3, 5, 2)
+    W2 = theta[3 * 5 * 2 + 15: 3 * 5 * 2 + 15 + 30].reshape(3, 2, 5)
+    exact = max(np.linalg.norm(a, 2) * np.linalg.norm(b, 2) for a, b in zip(W1, W2))
+    assert exact <= model.lipschitz()
+    if scale > 10:  # the constraint was active: the bound sits on the boundary
+        assert model.lipschitz() == pytest.approx(lip, rel=1e-9)
+
+
+def test_lipschitz_bounds_the_residual_branch():
+    # empirical Lip(g_k) over random pairs never exceeds the certified bound
+    model = IResNet(2, 1, 16, lipschitz=0.7, rng=2)
+    model.set_parameters(model.get_parameters() * 5)
+    model.project()
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((2000, 2)), rng.standard_normal((2000, 2))
+    gx, gy = model.forward(x) - x, model.forward(y) - y
+    ratio = np.linalg.norm(gx - gy, axis=1) / np.linalg.norm(x - y, axis=1)
+    assert ratio.max() <= model.lipschitz()
+
+
+@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+def test_jacobian_matches_finite_differences(activation):
+    model = IResNet(3, 3, 6, activation=activation, rng=7)
+    x = np.random.default_rng(8).standard_normal((5, 3))
+    h = 1e-6
+    fd = np.stack([(model.forward(x + h * e) - model.forward(x - h * e)) / (2 * h)
+                   for e in np.eye(3)], axis=2)
+    # central differences: truncation h^2 |phi'''| / 6 ~ 1e-12, rounding eps |phi| / h ~ 1e-10
+    np.testing.assert_allclose(model.jacobian(x), fd, atol=1e-8)
+
+
+def test_logdet_and_divergence_of_the_full_jacobian():
+    model = IResNet(3, 4, 6, lipschitz=0.95, rng=9)
+    x = np.random.default_rng(10).standard_normal((7, 3))
+    J = model.jacobian(x)
+    sign, logabs = np.linalg.slogdet(J)
+    assert np.all(sign > 0)
+    # sum of block log-dets vs LAPACK log-det of the product: rounding of O(1) numbers
+    np.testing.assert_allclose(model.logdet(x), logabs, atol=1e-13)
+    np.testing.assert_allclose(model.divergence(x), np.trace(J, axis1=1, axis2=2), atol=1e-13)
+    assert model.logdet(x[0]) == pytest.approx(logabs[0], abs=1e-13)
+
+
+def test_divergence_is_the_trace_of_the_product_not_the_sum_of_block_traces():
+    model = IResNet(2, 3, 8, lipschitz=0.9, rng=11)
+    model.set_parameters(model.get_parameters() * 10)
+    model.project()
+    x = np.random.default_rng(12).standard_normal((4, 2))
+    # rebuild the blocks as one-block networks from the documented layout
+    theta = model.get_parameters()
+    W1 = theta[:48].reshape(3, 8, 2)
+    b1 = theta[48:72].reshape(3, 8)
+    W2 = theta[72:120].reshape(3, 2, 8)
+    b2 = theta[120:].reshape(3, 2)
+    product = np.broadcast_to(np.eye(2), (4, 2, 2)).copy()
+    block_traces = np.zeros(4)
+    xs = x.copy()
+    for k in range(3):
+        single = IResNet(2, 1, 8, rng=0)
+        single.set_parameters(np.concatenate([W1[k].ravel(), b1[k], W2[k].ravel(), b2[k]]))
+        Jk = single.jacobian(xs)
+        product = Jk @ product
+        block_traces += np.trace(Jk, axis1=1, axis2=2)
+        xs = single.forward(xs)
+    # tr of the chain-rule product, to rounding of O(1) numbers
+    np.testing.assert_allclose(model.divergence(x), np.trace(product, axis1=1, axis2=2),
+                               atol=1e-13)
+    # the sum of block traces is a different quantity (it misses the cross terms and counts
+    # the identity B times): it is off by about (B - 1) n = 4
+    assert np.min(np.abs(model.divergence(x) - block_traces)) > 1.0
+
+
+@pytest.mark.parametrize("newton", [True, False])
+def test_inverse_round_trip(newton):
+    model = IResNet(2, 4, 16, lipschitz=0.9, rng=13)
+    model.set_parameters(model.get_parameters() * 10)
+    model.project()
+    x = np.random.default_rng(14).standard_normal((50, 2)) * 3
+    result = model.inverse(model.forward(x), newton=newton, return_info=True)
+    assert isinstance(result, InversionResult)
+    assert np.all(result.converged)
+    assert result.residual.max() <= 1e-12
+    # phi^{-1} is Lipschitz with constant (1 - L)^{-B} = 1e4: residual 1e-12 -> error <= 1e-8
+    np.testing.assert_allclose(result.x, x, atol=1e-8)
+    np.testing.assert_allclose(model.inverse(model.forward(x[3])), x[3], atol=1e-8)
+
+
+def test_newton_needs_fewer_iterations():
+    model = IResNet(2, 2, 16, lipschitz=0.95, rng=15)
+    model.set_parameters(model.get_parameters() * 10)
+    model.project()
+    u = np.random.default_rng(16).standard_normal((20, 2))
+    plain = model.inverse(u, newton=False, return_info=True)
+    polished = model.inverse(u, newton=True, return_info=True)
+    assert polished.iterations < plain.iterations
+    assert polished.residual.max() <= 1e-12
+
+
+def test_inverse_reports_non_convergence():
+    model = IResNet(2, 2, 16, lipschitz=0.95, rng=15)
+    model.set_parameters(model.get_parameters() * 10)
+    model.project()
+    u = np.random.default_rng(16).standard_normal((20, 2)) * 3
+    result = model.inverse(u, max_iter=2, newton=False, return_info=True)
+    assert not np.all(result.converged)
+    with pytest.raises(InversionError, match="did not converge"):
+        model.inverse(u, max_iter=2, newton=False)
+    with pytest.raises(ValueError, match="tol"):
+        model.inverse(u, tol=0.0)
+    with pytest.raises(ValueError, match="u must have shape"):
+        model.inverse(np.zeros((3, 3)))

@@ -1,0 +1,97 @@
+"""A 2-D IResNet trained on the bimodal toy problem stays invertible; thread-count independence."""
+
+import importlib.util
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from invlin.models import _iresnet_numba as kernels
+from invlin.models.iresnet import PARALLEL_MIN_WORK, IResNet
+from invlin.training import train
+
+_spec = importlib.util.spec_from_file_location(
+    "iresnet_cases", pathlib.Path(__file__).with_name("_iresnet_cases.py"))
+cases = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cases)
+
+
+@pytest.mark.parametrize(
+    ("loss", "form"),
+    [("approximation", "z"), ("reconstruction", "z"), ("logdet", "z"), ("logdet", "z-weighted"),
+     ("logdet", "y"), ("divergence", "z"), ("divergence", "y")],
+)
+def test_trained_iresnet_stays_invertible(loss, form):
+    problem = cases.bimodal_problem(delta=0.3)
+    model = IResNet(2, 4, 32, lipschitz=0.9, rng=0)
+    result = train(model, problem, loss, form=form, steps=300, batch_size=128,
+                   learning_rate=3e-3, seed=1, progress=False)
+    # training made progress (the loss is a minibatch estimate: compare averages of 20 steps)
+    assert np.mean(result.loss[-20:]) < np.mean(result.loss[:20])
+    # the certified bound after the last projection: within the constraint, hence < 1
+    assert model.lipschitz() <= 0.9
+    samples = problem.sample(2000, np.random.default_rng(2))
+    data = samples.y if form == "y" else samples.z
+    for u in (model.forward(samples.x), data):
+        inv = model.inverse(u, return_info=True)
+        assert np.all(inv.converged)
+        assert inv.residual.max() < 1e-10
+
+
+_SCRIPT = """
+import numpy as np
+from invlin.models.iresnet import IResNet
+rng = np.random.default_rng(7)
+x, t = rng.standard_normal((4096, 2)), rng.standard_normal((4096, 2))
+model = IResNet(2, 4, 64, rng=3)
+out = []
+for reg in (None, "logdet", "divergence"):
+    value, grad = model._objective(x, t, None, reg, 0.18)
+    out.append(np.concatenate([[value], grad]))
+value, grad = model._reconstruction_objective(model.forward(x) + 0.01, x)
+out.append(np.concatenate([[value], grad]))
+out.append(model.inverse(t).ravel())
+np.save({path!r}, np.concatenate(out))
+"""
+
+
+def test_results_do_not_depend_on_the_thread_count(tmp_path):
+    # 4096 x 4 x 64 is above PARALLEL_MIN_WORK: the parallel drivers run
+    assert 4096 * 4 * 64 >= PARALLEL_MIN_WORK
+    results = []
+    for threads in (1, 2):
+        path = tmp_path / f"threads{threads}.npy"
+        env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
+        subprocess.run([sys.executable, "-c", _SCRIPT.format(path=str(path))], env=env,
+                       check=True, timeout=600)
+        results.append(np.load(path))
+    np.testing.assert_array_equal(results[0], results[1])  # bitwise
+
+
+def test_serial_and_parallel_drivers_agree_bitwise():
+    model = IResNet(2, 3, 16, rng=5)
+    rng = np.random.default_rng(6)
+    x, t = rng.standard_normal((300, 2)), rng.standard_normal((300, 2))
+    M = np.array([[2.0, 0.5], [0.5, 1.0]])
+    w = (*model._kernel_weights(), model._act())
+    for mode in (kernels.REG_NONE, kernels.REG_LOGDET, kernels.REG_DIVERGENCE):
+        serial = kernels.objective_serial(*w, mode, 0.3, x, t, M, True)
+        parallel = kernels.objective_parallel(*w, mode, 0.3, x, t, M, True)
+        for a, b in zip(serial, parallel):
+            np.testing.assert_array_equal(a, b)
+    for a, b in zip(kernels.reconstruction_serial(*w, x, t),
+                    kernels.reconstruction_parallel(*w, x, t)):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(kernels.forward_serial(*w, x), kernels.forward_parallel(*w, x))
+    for a, b in zip(kernels.jacobian_serial(*w, x, kernels.REG_DIVERGENCE),
+                    kernels.jacobian_parallel(*w, x, kernels.REG_DIVERGENCE)):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(kernels.inverse_serial(*w, t, 1e-13, 100, True, 1e-6),
+                    kernels.inverse_parallel(*w, t, 1e-13, 100, True, 1e-6)):
+        np.testing.assert_array_equal(a, b)
+    probes = rng.standard_normal((300, 3, 2))
+    np.testing.assert_array_equal(kernels.hutchinson_serial(*w, x, probes, 5, kernels.REG_LOGDET),
+                                  kernels.hutchinson_parallel(*w, x, probes, 5, kernels.REG_LOGDET))
