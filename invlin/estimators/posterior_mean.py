@@ -93,7 +93,7 @@ def _logistic_posterior_mean(problem, y, tail_widths, max_grid_points):
             data = coefficients[:, j : j + 1]
             mode = map_estimate(sub, data)
             mean = grid_posterior_mean(
-                sub, data, mode, marginal.scales[0], tail_widths, max_grid_points
+                sub, data, mode, marginal.scales, marginal.basis, tail_widths, max_grid_points
             )
             x += mean * basis[:, j]
         return x
@@ -105,5 +105,5 @@ def _logistic_posterior_mean(problem, y, tail_widths, max_grid_points):
         )
     mode = map_estimate(problem, y)
     return grid_posterior_mean(
-        problem, y, mode, float(prior.scales.min()), tail_widths, max_grid_points
+        problem, y, mode, prior.scales, basis, tail_widths, max_grid_points
     )
