@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from invlin.report.results import summary
+from invlin.verify.evidence import _ratio
 
 
 def _numeric_cell(record) -> str:
     evidence = record.evidence
     if not evidence:
         return "-"
-    worst = max(evidence, key=lambda e: (not e.passed, e.error / e.tolerance
-                                           if e.tolerance > 0 else float("inf")))
+    worst = max(evidence, key=lambda e: (not e.passed, _ratio(e)))
     return f"{worst.error:.2e} <= {worst.tolerance:.1e}" if worst.passed else (
         f"{worst.error:.2e} >  {worst.tolerance:.1e}")
 

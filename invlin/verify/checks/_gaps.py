@@ -43,7 +43,7 @@ def measured_gaps(loss, form, deltas):
 
 def gap_evidence(loss, form, gap_expr, *, quick):
     """Evidence: measured gaps equal the predicted gaps; their slope is the leading order."""
-    deltas = np.geomspace(0.05, 0.4, 5 if quick else 8)
+    deltas = np.geomspace(0.02, 0.16, 4 if quick else 8)
     gaps, bounds = measured_gaps(loss, form, deltas)
     expected = evaluate(gap_expr, a=A, s=PRIOR_STD, delta=deltas)
     lead = leading_order(gap_expr.subs({symbols.a: A, symbols.s: PRIOR_STD}))

@@ -43,7 +43,7 @@ def _theory_operator(loss, form):
 
 
 def _train(problem, loss, form, start=None):
-    model = Linear(3)
+    model = Linear(problem.dim)
     if start is not None:
         model.set_parameters(start)
     result = train(model, problem, loss, form=form, population=True, steps=100_000,
@@ -147,3 +147,41 @@ def logdet_operator(rng, quick):
         float(np.linalg.norm(first.get_parameters() - other.get_parameters()) / (2 * bound)),
         1.0, "two minimisers within their convergence bounds coincide (uniqueness)"))
     return evidence
+
+
+@numeric_check("linear-logdet-spurious-stationary-points")
+def spurious_stationary_point(rng, quick):
+    """A = Sigma = I (n = 2), y-form, c = 2 delta^2: K = r I with the negative root
+    r = (1 - sqrt(1 + 2c))/2 has det K > 0 and zero gradient of the exact expected loss, but a
+    negative Hessian eigenvalue (a saddle) and a higher loss than the trained minimiser, whose
+    K Sigma T^T is positive definite."""
+    delta = 0.5
+    c = 2 * delta**2
+    problem = LinearInverseProblem(np.eye(2), delta, Gaussian(np.zeros(2), np.eye(2)))
+    r = 0.5 * (1 - np.sqrt(1 + 2 * c))
+    spurious = Linear(2)
+    spurious.set_parameters(np.concatenate([(r * np.eye(2)).ravel(), np.zeros(2)]))
+    loss_obj = Loss("logdet", form="y")
+    value, grad = population_value_and_grad(spurious, problem, loss_obj)
+    mu = _hessian_min_eigenvalue(spurious, problem, "logdet", "y")
+    trained, _ = _train(problem, "logdet", "y")
+    trained_value = population_value_and_grad(trained, problem, loss_obj)[0]
+    K = trained.get_parameters()[:4].reshape(2, 2)
+    return [
+        NumericEvidence(
+            "|gradient of the exact expected loss| at K = r I (r < 0, det K > 0)",
+            float(np.linalg.norm(grad)), float(1e2 * EPS * (1 + c / r**2)),
+            "floating point: 100 eps x the size of the gradient's terms (|K| and c/|r|)",
+            details={"r": r, "det K": r**2}),
+        NumericEvidence(
+            "max(0, smallest Hessian eigenvalue) at K = r I (a saddle: must be negative)",
+            max(0.0, mu), 0.0, "exact sign test (central differences of the exact gradient; "
+            "the eigenvalue is of order c/r^2, far from rounding)",
+            details={"smallest_eigenvalue": mu}),
+        NumericEvidence(
+            "max(0, loss(trained minimiser) - loss(K = r I)) and min eig(K Sigma T^T) of the "
+            "minimiser must be > 0",
+            max(0.0, trained_value - value) + max(0.0, -np.linalg.eigvalsh(0.5 * (K + K.T))[0]),
+            0.0, "exact comparison: the loss gap is of order 1",
+            details={"loss_spurious": value, "loss_minimiser": trained_value}),
+    ]
