@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,9 +48,7 @@ class MAPInfo:
     converged: np.ndarray
 
 
-def map_estimate(
-    problem, y, *, return_info=False, tol=1e-12, max_iter=200, tie_tol=1e-9
-):
+def map_estimate(problem, y, *, return_info=False, tol=1e-12, max_iter=200, tie_tol=1e-9):
     """MAP estimate argmin_x 1/2 |A x - y|^2 - delta^2 log p(x) for each measurement.
 
     Parameters
@@ -91,8 +88,8 @@ def map_estimate(
     component posterior means). The Newton direction -H^{-1} grad f uses the Hessian
     H = A^T A - delta^2 Hess log p; where H is not positive definite the step is the gradient
     preconditioned by |H| (eigenvalues replaced by their absolute values, floored at 1e-8 of
-    the largest), a descent direction that leaves saddle regions. A backtracking line search enforces the Armijo condition, with a
-    rounding slack of 10 eps |f|. Among the converged points that are local minima (H positive
+    the largest), a descent direction that leaves saddle regions. A backtracking line search
+    enforces the Armijo condition, with a rounding slack of 10 eps |f|. Among the converged points that are local minima (H positive
     semi-definite up to rounding) the one with the lowest objective is returned.
     """
     y, single = as_points(y, "y", problem.m)
@@ -163,19 +160,21 @@ def _global_newton(problem, y, tol, max_iter, tie_tol):
     x, converged = _damped_newton(problem, starts.reshape(-1, dim), y_rep, tol, max_iter)
 
     objective = _objective(problem, x, y_rep)
-    eigenvalues = np.linalg.eigvalsh(_hessian(problem, x))
+    hessians = _hessian(problem, x)
+    eigenvalues = np.linalg.eigvalsh(hessians)
     # A local minimum has a positive semi-definite Hessian; rounding in forming H is of order
     # eps * |H|, so eigenvalues above -1e3 * eps * max|eig| count as non-negative.
     curvature_floor = -1e3 * EPS * np.max(np.abs(eigenvalues), axis=1)
     is_minimum = converged & (eigenvalues[:, 0] >= curvature_floor)
 
     x = x.reshape(n_starts, n_points, dim)
+    hessians = hessians.reshape(n_starts, n_points, dim, dim)
     objective = objective.reshape(n_starts, n_points)
     is_minimum = is_minimum.reshape(n_starts, n_points)
     converged = converged.reshape(n_starts, n_points)
 
     # The answer: the lowest objective among local minima; if no start reached a local
-    # minimum (the solver failed), the lowest objective overall, flagged not converged.
+    # minimum (the solver failed), the lowest objective overall (n_local_minima is then 0).
     ranked = np.where(is_minimum, objective, np.inf)
     fallback = ~np.any(is_minimum, axis=0)
     ranked[:, fallback] = objective[:, fallback]
@@ -184,22 +183,24 @@ def _global_newton(problem, y, tol, max_iter, tie_tol):
     x_best = x[best, cols]
     f_best = objective[best, cols]
 
-    # Distinct local minima: two Newton runs that reach the same minimum agree to far below
-    # 1e-6 of the problem's length scale (quadratic convergence to |grad| ~ 1e-12), while
-    # distinct minima of a posterior are separated by a fraction of its width.
-    length = 1.0 + np.linalg.norm(x_best, axis=1)
+    # Distinct local minima, measured in posterior widths: the posterior near a minimum x_r is
+    # ~N(x_r, delta^2 H_r^{-1}), so d = sqrt((x - x_r)^T H_r (x - x_r)) / delta counts widths.
+    # Newton runs that reach the same minimum agree to d ~ |grad| / (delta sqrt(lambda_min))
+    # << 1e-4 at the gradient tolerance, while distinct modes of a posterior are O(1) widths
+    # apart; 1e-4 separates the two.
     tie_scale = tie_tol * (np.abs(f_best) + problem.delta**2)
     n_minima = np.zeros(n_points, dtype=int)
     n_tied = np.zeros(n_points, dtype=int)
-    found = []  # (positions, present) of the distinct minima recorded so far
+    found = []  # (positions, Hessians, present) of the distinct minima recorded so far
     for s in range(n_starts):
         new = is_minimum[s].copy()
-        for positions, present in found:
-            same = present & (np.linalg.norm(x[s] - positions, axis=1) <= 1e-6 * length)
-            new &= ~same
+        for positions, metric, present in found:
+            diff = x[s] - positions
+            widths = np.sqrt(np.abs(np.einsum("ni,nij,nj->n", diff, metric, diff))) / problem.delta
+            new &= ~(present & (widths <= 1e-4))
         n_minima += new
         n_tied += new & (np.abs(objective[s] - f_best) <= tie_scale)
-        found.append((x[s], new))
+        found.append((x[s], hessians[s], new))
 
     info = MAPInfo(
         unique=n_tied <= 1,
@@ -223,8 +224,8 @@ def _damped_newton(problem, x0, y, tol, max_iter):
         if active.size == 0:
             break
         eigenvalues, vectors = np.linalg.eigh(_hessian(problem, xa))
-        # Newton step -H^{-1} g where H > 0. Elsewhere the step -|H|^{-1} g with |H| = Q |Lambda| Q^T
-        # (eigenvalues floored at 1e-8 of the largest): a descent direction that escapes saddles
+        # Newton step -H^{-1} g where H > 0. Elsewhere the step -|H|^{-1} g with
+        # |H| = Q |Lambda| Q^T (eigenvalues floored at 1e-8 of the largest): a descent direction that escapes saddles
         # and keeps Newton's scaling.
         magnitude = np.abs(eigenvalues)
         floor = 1e-8 * np.max(magnitude, axis=1, keepdims=True)
@@ -240,9 +241,8 @@ def _damped_newton(problem, x0, y, tol, max_iter):
         for _ in range(MAX_HALVINGS):
             trial = xa[pending] + step[pending, None] * direction[pending]
             f_trial = _objective(problem, trial, ya[pending])
-            ok = f_trial <= (
-                f0[pending] + ARMIJO * step[pending] * slope[pending] + 10 * EPS * np.abs(f0[pending])
-            )
+            f_ref = f0[pending]
+            ok = f_trial <= f_ref + ARMIJO * step[pending] * slope[pending] + 10 * EPS * np.abs(f_ref)
             ok &= np.isfinite(f_trial)
             xa[pending[ok]] = trial[ok]
             accepted[pending[ok]] = True

@@ -36,7 +36,8 @@ class GaussianMixture(Prior):
 
         \\log p = \\operatorname{logsumexp}_k l_k,\\qquad
         \\nabla \\log p = \\sum_k r_k g_k,\\qquad
-        \\nabla^2 \\log p = \\sum_k r_k (g_k g_k^T - \\Sigma_k^{-1}) - (\\nabla\\log p)(\\nabla\\log p)^T.
+        \\nabla^2 \\log p = \\sum_k r_k (g_k g_k^T - \\Sigma_k^{-1})
+                              - (\\nabla\\log p)(\\nabla\\log p)^T.
 
     The marginal of <x, v> is the 1-D mixture with weights w_k, means <mu_k, v> and variances
     v^T Sigma_k v. A mixture is not log-concave in general, so ``is_log_concave`` is ``None``
