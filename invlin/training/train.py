@@ -63,8 +63,8 @@ def _projected_gradient_norm(model, theta: np.ndarray, grad: np.ndarray) -> floa
 
 def train(model, problem, loss: str, *, form: str = "z", weight: float | None = None,
           steps: int = 2000, batch_size: int = 256, learning_rate: float = 1e-2, seed: int = 0,
-          population: bool = False, tol: float | None = None,
-          progress: bool | None = None) -> TrainResult:
+          population: bool = False, tol: float | None = None, progress: bool | None = None,
+          final_learning_rate: float | None = None) -> TrainResult:
     r"""Train ``model`` with Adam on fresh minibatches (or on the exact expected loss).
 
     Parameters
@@ -90,6 +90,10 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
         Stop once the projected gradient norm is <= tol (never, if None).
     progress : bool, optional
         Show a progress bar; default only when stderr is a terminal.
+    final_learning_rate : float, optional
+        If given, the learning rate decays geometrically from ``learning_rate`` at the first
+        step to ``final_learning_rate`` at step ``steps`` (annealing shrinks the minibatch noise
+        of the final iterate); default constant.
 
     Returns
     -------
@@ -121,6 +125,11 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
         raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
     rng = np.random.default_rng(seed)
     optimiser = Adam(learning_rate)
+    base_rate = optimiser.learning_rate
+    decay = 1.0
+    if final_learning_rate is not None:
+        final_learning_rate = positive_scalar(final_learning_rate, "final_learning_rate")
+        decay = (final_learning_rate / base_rate) ** (1.0 / max(steps - 1, 1))
     model.project()
     if not model.is_invertible():
         raise NotInvertibleError("the initial model is not invertible")
@@ -145,6 +154,7 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
             if tol is not None and grad_norms[step] <= tol:
                 converged = True
                 break
+            optimiser.learning_rate = base_rate * decay**step
             theta_new = optimiser.step(theta, grad)
             if not np.all(np.isfinite(theta_new)):
                 raise TrainingDivergedError(f"non-finite parameters after step {step}")
