@@ -68,6 +68,34 @@ def _activate(h, act, a, d1, d2):
             d2[r] = s * (1.0 - s)
 
 
+# -- dot product over the hidden units ------------------------------------------------------------
+@njit(cache=True)
+def _dot(u, v):
+    """sum_r u[r] v[r] with eight interleaved partial sums.
+
+    A single running sum is a chain of dependent additions that cannot be vectorised without
+    reassociation (fastmath, which we do not use); eight partial sums in a fixed order are
+    deterministic, vectorise, and make these dot products several times faster.
+    """
+    m = u.shape[0]
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    r = 0
+    while r + 8 <= m:
+        s0 += u[r] * v[r]
+        s1 += u[r + 1] * v[r + 1]
+        s2 += u[r + 2] * v[r + 2]
+        s3 += u[r + 3] * v[r + 3]
+        s4 += u[r + 4] * v[r + 4]
+        s5 += u[r + 5] * v[r + 5]
+        s6 += u[r + 6] * v[r + 6]
+        s7 += u[r + 7] * v[r + 7]
+        r += 8
+    while r < m:
+        s0 += u[r] * v[r]
+        r += 1
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
 # -- one block ----------------------------------------------------------------------------------
 @njit(cache=True)
 def _block_forward(W1T, b1, W2, b2, x_in, act, h, a, d1, d2, x_out):
@@ -81,10 +109,7 @@ def _block_forward(W1T, b1, W2, b2, x_in, act, h, a, d1, d2, x_out):
             h[r] += W1T[j, r] * xj
     _activate(h, act, a, d1, d2)
     for i in range(n):
-        s = 0.0
-        for r in range(m):
-            s += W2[i, r] * a[r]
-        x_out[i] = x_in[i] + b2[i] + s
+        x_out[i] = x_in[i] + b2[i] + _dot(W2[i], a)
 
 
 @njit(cache=True)
@@ -95,10 +120,7 @@ def _block_jacobian(W1T, W2, d1, tmp, J):
         for r in range(m):
             tmp[r] = W2[i, r] * d1[r]
         for j in range(n):
-            s = 0.0
-            for r in range(m):
-                s += tmp[r] * W1T[j, r]
-            J[i, j] = s
+            J[i, j] = _dot(tmp, W1T[j])
         J[i, i] += 1.0
 
 
@@ -307,10 +329,7 @@ def _backward_sample(W1T, W2, mode, cw, xs, A, D1, D2, Js, Jinvs, Fs, xbar, Fbar
                     g1[j, r] += d1[r] * QT[j, r]
         # adjoint of the block input
         for j in range(n):
-            s = 0.0
-            for r in range(m):
-                s += w1t[j, r] * hbar[r]
-            xnew[j] = xbar[j] + s
+            xnew[j] = xbar[j] + _dot(w1t[j], hbar)
         for j in range(n):
             xbar[j] = xnew[j]
 
@@ -792,7 +811,4 @@ def _jg_vector(W1T, W2, d1, w, hv, out):
     for r in range(m):
         hv[r] *= d1[r]
     for i in range(n):
-        s = 0.0
-        for r in range(m):
-            s += W2[i, r] * hv[r]
-        out[i] = s
+        out[i] = _dot(W2[i], hv)
