@@ -122,7 +122,7 @@ def expected_loss(loss, form, K, b, A, Sigma, mu=None, weight=None):
 
 
 def estimator_loss(W, w, form, A, Sigma, mu=None):
-    """Return the mean squared error ``E|W t + w - x|^2`` of the affine estimator ``W t + w``.
+    r"""Return the mean squared error ``E|W t + w - x|^2`` of the affine estimator ``W t + w``.
 
     Notes
     -----
