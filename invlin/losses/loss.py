@@ -33,7 +33,8 @@ class Loss:
 
     - approximation: :math:`\frac1N \sum_i |\phi(x_i) - t_i|_M^2`
     - log-det: :math:`\frac1N \sum_i |\phi(x_i) - t_i|_M^2 - c \frac1N \sum_i \log\det D\phi(x_i)`
-    - divergence: :math:`\frac1N \sum_i |\phi(x_i) - t_i|_M^2 - c \frac1N \sum_i \operatorname{div}\phi(x_i)`
+    - divergence: :math:`\frac1N \sum_i |\phi(x_i) - t_i|_M^2
+      - c \frac1N \sum_i \operatorname{div}\phi(x_i)`
     - reconstruction: :math:`\frac1N \sum_i |\phi^{-1}(t_i) - x_i|^2`
 
     with :math:`t = y` or :math:`t = z`, and :math:`M = I` except in the "z-weighted" form.
@@ -54,7 +55,9 @@ class Loss:
             )
         if weight is not None:
             if self.name not in ("logdet", "divergence"):
-                raise ValueError(f"weight applies only to the logdet and divergence losses, not {name!r}")
+                raise ValueError(
+                    f"weight applies only to the logdet and divergence losses, not {name!r}"
+                )
             weight = positive_scalar(weight, "weight")
         self.weight = weight
 
@@ -83,7 +86,8 @@ class Loss:
         rows, cols = problem.A.shape
         if self.form == "y" and rows != cols:
             raise ValueError(
-                f"form 'y' requires a square forward operator (phi maps R^n to R^n); A is {rows}x{cols}"
+                f"form 'y' requires a square forward operator (phi maps R^n to R^n); "
+                f"A is {rows}x{cols}"
             )
 
     def value_and_grad(self, model, samples, problem) -> tuple[float, np.ndarray]:
@@ -103,7 +107,8 @@ class Loss:
         """
         self.check_compatible(model, problem)
         x = as_float_array(samples.x, "samples.x", ndim=2)
-        target = as_float_array(samples.y if self.form == "y" else samples.z, "samples target", ndim=2)
+        data = samples.y if self.form == "y" else samples.z
+        target = as_float_array(data, f"samples.{self.form[0]}", ndim=2)
         if x.shape != target.shape or x.shape[1] != model.dim:
             raise ValueError(
                 f"samples must have x and the {self.form}-data of shape (N, {model.dim}); got "

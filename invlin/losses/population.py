@@ -56,7 +56,8 @@ def population_value_and_grad(model, problem, loss) -> tuple[float, np.ndarray]:
     :math:`m_e = (PB - I)\mu - Pb` and covariance
     :math:`(PB - I)\Sigma(PB - I)^T + \delta^2 P C C^T P^T`;
     :math:`\partial E|e|^2/\partial P = 2(m_e (B\mu - b)^T + P\,\mathrm{Cov}(t) - \Sigma B^T)`,
-    :math:`\partial/\partial b = -2 P^T m_e`, and :math:`\partial/\partial K = -P^T (\partial/\partial P) P^T`.
+    :math:`\partial/\partial b = -2 P^T m_e`, and
+    :math:`\partial/\partial K = -P^T (\partial/\partial P) P^T`.
     """
     from invlin.priors import Gaussian  # deferred: the priors package imports nothing of ours
 

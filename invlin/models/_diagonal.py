@@ -47,7 +47,8 @@ class DiagonalModel(InvertibleModel):
     Notes
     -----
     With coordinates :math:`t = V^T x`: :math:`D\phi(x) = V \operatorname{diag}(f_j'(t_j)) V^T`,
-    :math:`\log\det D\phi = \sum_j \log f_j'(t_j)`, :math:`\operatorname{div}\phi = \sum_j f_j'(t_j)`,
+    :math:`\log\det D\phi = \sum_j \log f_j'(t_j)`,
+    :math:`\operatorname{div}\phi = \sum_j f_j'(t_j)`,
     and :math:`\phi^{-1}(u) = V (f_j^{-1}(\langle u, v_j\rangle))_j`, each a monotone scalar
     equation solved by safeguarded Newton (exact up to the tolerance).
     """
@@ -142,7 +143,8 @@ class DiagonalModel(InvertibleModel):
         if metric is None:
             weighted = residual
         else:
-            metric = np.asarray(metric) if self._basis is None else self._basis.T @ metric @ self._basis
+            if self._basis is not None:
+                metric = self._basis.T @ metric @ self._basis
             weighted = residual @ metric
         value = float(np.sum(residual * weighted)) / n_samples
         g_value = np.ascontiguousarray(2.0 * weighted / n_samples)
@@ -157,7 +159,9 @@ class DiagonalModel(InvertibleModel):
         elif regulariser is None:
             g_slope = np.zeros_like(slopes)
         else:
-            raise ValueError(f"unknown regulariser {regulariser!r}; expected 'logdet', 'divergence' or None")
+            raise ValueError(
+                f"unknown regulariser {regulariser!r}; expected 'logdet', 'divergence' or None"
+            )
         return value, self._table_gradient(scalar_maps_backward(table, t, g_value, g_slope))
 
     def _reconstruction_objective(self, u, x) -> tuple[float, np.ndarray]:

@@ -79,7 +79,8 @@ def _backward_component(params, t, g_value, g_slope, grad, j):
             th = np.tanh(gamma * tij + p[2 + 2 * n_units + r])
             s = 1.0 - th * th
             grad[j, 2 + r] += gv * th + gs * gamma * s
-            grad[j, 2 + n_units + r] += gv * w * s * tij + gs * w * s * (1.0 - 2.0 * gamma * tij * th)
+            grad[j, 2 + n_units + r] += (gv * w * s * tij
+                                         + gs * w * s * (1.0 - 2.0 * gamma * tij * th))
             grad[j, 2 + 2 * n_units + r] += gv * w * s - gs * 2.0 * w * gamma * s * th
 
 

@@ -92,7 +92,10 @@ class InvertibleModel(abc.ABC):
     # -- engine hooks -----------------------------------------------------------------------
     @abc.abstractmethod
     def _objective(self, x, target, metric, regulariser, c) -> tuple[float, np.ndarray]:
-        """Value and gradient of mean|phi(x)-t|^2_M - c mean R(x), R in {None, logdet, divergence}."""
+        """Value and gradient of mean|phi(x)-t|^2_M - c mean R(x), R in {None, logdet, divergence}.
+
+        ``metric`` None means M = I; ``regulariser`` None means no R term.
+        """
 
     @abc.abstractmethod
     def _reconstruction_objective(self, u, x) -> tuple[float, np.ndarray]:

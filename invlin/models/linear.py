@@ -23,7 +23,8 @@ def affine_regulariser(matrix: np.ndarray, regulariser) -> tuple[float, np.ndarr
         sign, value = np.linalg.slogdet(matrix)
         if sign <= 0:
             raise NotInvertibleError(
-                f"log det K undefined: det K has sign {sign:+.0f} (K must have positive determinant)"
+                f"log det K undefined: det K has sign {sign:+.0f} "
+                "(K must have positive determinant)"
             )
         return float(value), np.linalg.inv(matrix).T
     if regulariser == "divergence":
@@ -154,7 +155,7 @@ class Linear(InvertibleModel):
         return float(np.linalg.norm(self._matrix, 2))
 
     def is_invertible(self) -> bool:
-        """Constrained: ||W||_2 < 1. Unconstrained: det K > 0 (orientation kept, log det defined)."""
+        """Constrained: ||W||_2 < 1. Unconstrained: det K > 0 (orientation kept, log det exists)."""
         if self.lipschitz_bound is not None:
             return super().is_invertible()
         return bool(np.linalg.slogdet(self._matrix)[0] > 0)

@@ -147,7 +147,9 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
                 samples = problem.sample(batch_size, rng)
                 value, grad = loss_obj.value_and_grad(model, samples, problem)
             if not (np.isfinite(value) and np.all(np.isfinite(grad))):
-                raise TrainingDivergedError(f"non-finite loss or gradient at step {step} (loss {value})")
+                raise TrainingDivergedError(
+                    f"non-finite loss or gradient at step {step} (loss {value})"
+                )
             losses[step] = value
             grad_norms[step] = _projected_gradient_norm(model, theta, grad)
             run = step + 1
@@ -163,7 +165,9 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
             if not model.is_invertible():
                 bound = model.lipschitz()
                 detail = "" if bound is None else f" (Lipschitz bound {bound:.4g})"
-                raise NotInvertibleError(f"the model stopped being invertible after step {step}{detail}")
+                raise NotInvertibleError(
+                    f"the model stopped being invertible after step {step}{detail}"
+                )
             theta = model.get_parameters()
             bar.update(postfix=f"loss {value:.4g} |grad| {grad_norms[step]:.2e}")
     wall = time.perf_counter() - start
