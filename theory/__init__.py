@@ -14,7 +14,7 @@ This package never imports :mod:`invlin`. Public API:
 - :mod:`theory.claims` - the claim registry (``claims.all()``, ``claims.get(id)``).
 """
 
-from theory import symbols
+from theory import function_space, linear, symbols
 from theory.numeric import numeric
 from theory.scalar import (
     FORMS,
@@ -36,6 +36,8 @@ __all__ = [
     "LOSSES",
     "claims",
     "exact_weight",
+    "function_space",
+    "linear",
     "expected_loss",
     "gap_to_map",
     "gap_to_pm",

@@ -61,7 +61,7 @@ def test_claim_metadata_and_serialisation(claim):
 
 @pytest.mark.parametrize("claim", claims.all(), ids=lambda c: c.id)
 def test_predictions_are_lambdifiable_sympy_expressions(claim):
-    allowed = {S.a, S.s, S.delta, S.c, S.L, S.y, S.x, S.m, S.tau, S.lam}
+    allowed = {S.a, S.s, S.delta, S.c, S.L, S.y, S.x, S.z, S.m, S.tau, S.lam}
     for key, expr in claim.prediction.items():
         assert isinstance(key, str) and re.fullmatch(r"[a-z0-9_]+", key)
         assert isinstance(expr, sp.Expr)

@@ -8,6 +8,38 @@
 
 Ids are stable slugs (``docs/architecture.md``); the order of :func:`all` is stable. How to add a
 claim is described in ``docs/theory.md``.
+
+Predictions
+-----------
+``claim.prediction`` is a dict of SymPy expressions in the symbols of :mod:`theory.symbols`
+(lambdify them with :func:`theory.numeric`). Keys per claim (``<form>`` is ``y``, ``z`` or
+``z_weighted``; gains are slopes k, inverse filters 1/k, gaps are 1/k - 1/k_ref):
+
+=====================================  ==========================================================
+approximation-gain                     gain_y, gain_z, gain_z_weighted
+reconstruction-gain-is-pm              gain_y, gain_z
+logdet-y-gain                          gain_y (weight c symbolic), gain_y_paper (c = 2 delta^2)
+logdet-y-first-order-pm                gain_y, gain_y_series (the stated 2-term series),
+                                       pm_gain_y, gap_to_pm_y
+logdet-y-no-constant-weight            exact_weight_y (c*), gain_y_exact_weight (= PM gain)
+logdet-z-unweighted                    gain_z, pm_gain_z, gap_to_pm_z
+logdet-z-weighted-first-order          gain_z_weighted, pm_gain_z, gap_to_pm_z_weighted
+logdet-inverse-pm-second-order         gap_to_pm_y, gap_to_pm_z_weighted
+divergence-z-map                       gain_z, map_gain_z
+divergence-invertibility               mixture_min_slope (inf_x phi*'(x), in a, delta, m, tau),
+                                       mixture_phi_star (phi*(x) for the bimodal mixture)
+divergence-y-not-map                   gain_y, map_gain_y
+diagonal-marginal-divergence           f_gaussian, f_mixture, f_logistic (f_j(x) per marginal)
+diagonal-marginal-reconstruction       pm_gaussian_z, pm_mixture_z (E[x_j | z_j], in z)
+lipschitz-clipping                     gain_<loss>_<form> (clipped, in L), every loss and form
+lipschitz-approximation-filter         inverse_filter_z (derived), inverse_filter_z_stated
+tweedie-linear                         pm_mixture_y (E[x | y], in y), data_density_mixture (p_Y)
+gaussian-pm-equals-map                 pm_gain_y, map_gain_y, pm_gain_z, map_gain_z
+linear-logdet-operator                 spectral_gain (g(lam), c symbolic), spectral_gain_paper
+=====================================  ==========================================================
+
+The other claims have no scalar prediction (their numeric counterparts use
+:mod:`theory.linear` and :mod:`theory.function_space` directly).
 """
 
 from functools import lru_cache

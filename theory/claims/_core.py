@@ -83,8 +83,9 @@ class Claim:
     assumptions : tuple of str
     expected_status : {"proved", "refuted"}
         What the derivation establishes.
-    prediction_keys : tuple of str
-        The keys of :attr:`prediction` (documented per claim in ``docs/theory.md``).
+
+    The keys of :attr:`prediction` are listed per claim in the docstring of
+    :mod:`theory.claims` and in ``docs/theory.md``.
     """
 
     id: str

@@ -218,6 +218,17 @@ def _check_diagonal_reconstruction():
     ]
 
 
+def _predict_diagonal_divergence():
+    """f_j for a component with singular value a and marginal prior of each kind (in x)."""
+    return {f"f_{prior}": fs.divergence_minimiser(sp.log(fs.density(prior))) for prior in fs.PRIORS}
+
+
+def _predict_diagonal_reconstruction():
+    """E[x_j | z_j], z_j = a^2 x_j + a eta_j, for Gaussian and mixture marginals (in z)."""
+    return {"pm_gaussian_z": S.z / sc.pm_gain("z"),
+            "pm_mixture_z": fs.mixture_posterior_mean().subs(S.y, S.z / a)}
+
+
 # --- log det series, Tweedie -----------------------------------------------------------------
 
 def _check_logdet_series():
@@ -281,7 +292,8 @@ def claims():
               "grad log p_X(x); phi*(x) = z is exactly the MAP equation. Gaussian: k = a^2 + "
               "delta^2/s^2 = PM = MAP gain.",
               r"\phi^* = A^TA - \delta^2\nabla\log p_X,\quad \phi^*(x) = z \iff \nabla J_{MAP}(x) = 0",
-              (SMOOTH, FULL, "weight c = 2 delta^2"), "proved", _check_divergence_map),
+              (SMOOTH, FULL, "weight c = 2 delta^2"), "proved", _check_divergence_map,
+              lambda: {"gain_z": sc.optimal_gain("divergence", "z"), "map_gain_z": sc.map_gain("z")}),
         Claim("divergence-invertibility", "Invertibility of the divergence minimiser",
               "phi* is invertible if its Jacobian A^T A - delta^2 Hess log p_X is positive "
               "definite everywhere (then phi* is strictly monotone); this always holds for "
@@ -298,13 +310,13 @@ def claims():
               "marginal law of <x, v_j>.",
               r"f_j(t) = \sigma_j^2 t - \delta^2 (\log p_j)'(t)",
               (SMOOTH, "v_j right singular vectors of A (orthonormal)", "weight c = 2 delta^2"),
-              "proved", _check_diagonal_divergence),
+              "proved", _check_diagonal_divergence, _predict_diagonal_divergence),
         Claim("diagonal-marginal-reconstruction", "Diagonal models learn the marginal PM",
               "For a diagonal nonlinear model the reconstruction loss separates and "
               "f_j^{-1}(z_j) = E[x_j | z_j], the marginal (not the full) posterior mean.",
               r"f_j^{-1}(z_j) = E[x_j \mid z_j]",
               ("v_j right singular vectors of A (orthonormal)", FULL), "proved",
-              _check_diagonal_reconstruction),
+              _check_diagonal_reconstruction, _predict_diagonal_reconstruction),
         Claim("iresnet-logdet-series", "Log-det series of an iResNet block",
               "log det(I + J_g) = tr J_g - tr J_g^2/2 + tr J_g^3/3 - ... (converges for "
               "||J_g|| <= L < 1); the divergence tr J_g is the first term.",

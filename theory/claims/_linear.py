@@ -5,6 +5,7 @@ import sympy as sp
 from theory import linear as li
 from theory import symbols as S
 from theory.claims._core import Claim, Evidence, fact, positive, show, zero
+from theory import scalar as sc
 from theory.claims._scalar import scalar_pm_map_evidence
 
 delta, c = S.delta, S.c
@@ -221,7 +222,9 @@ def claims():
               "(A^T A + delta^2 Sigma^{-1})^{-1}(A^T y + delta^2 Sigma^{-1} mu); per component a "
               "Tikhonov filter a s^2/(a^2 s^2 + delta^2).",
               r"x_{PM} = x_{MAP} = (A^TA + \delta^2\Sigma^{-1})^{-1}(A^Ty + \delta^2\Sigma^{-1}\mu)",
-              (GAUSS,), "proved", _check_pm_map),
+              (GAUSS,), "proved", _check_pm_map,
+              lambda: {f"{kind}_gain_{form}": getattr(sc, f"{kind}_gain")(form)
+                       for kind in ("pm", "map") for form in ("y", "z")}),
         Claim("linear-divergence-operator", "Linear divergence z-form optimum",
               "Over affine models the divergence z-form loss (c = 2 delta^2) is minimised by "
               "K = A^T A + delta^2 Sigma^{-1}, b = -delta^2 Sigma^{-1} mu; its inverse is the "
