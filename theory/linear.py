@@ -284,6 +284,24 @@ def logdet_residual(K, b, form, A, Sigma, mu=None, weight=None):
     return 2 * M * (K - T) * Sigma * K.T - c * sp.eye(n), (K - T) * mu + b
 
 
+def logdet_certificate(K, form, A, Sigma):
+    """Return ``K Sigma T^T``, symmetric positive definite exactly at the log-det minimiser.
+
+    Among the solutions of the first-order condition (:func:`logdet_residual`), the minimiser is
+    the one for which this matrix is symmetric positive definite: at ``K = g(P) T`` it equals
+    ``g(P) P`` (``P = T Sigma T^T``; z-weighted: ``B^{1/2} g(P~) P~ B^{1/2}`` with
+    ``P~ = B^{1/2} Sigma B^{1/2}``). Other solutions (saddle points, e.g. ``K = r I`` with the
+    negative root ``r`` when ``T = Sigma = I``) fail the test, so a numeric solver of the
+    matrix equation should check it.
+    """
+    A = as_matrix(A, "A")
+    n = A.cols
+    _, Sigma, _ = _setting(A, Sigma, None, form)
+    K = as_matrix(K, "K", (n, n))
+    T, _, _ = parts(A, form)
+    return K * Sigma * T.T
+
+
 def pm_operator(A, Sigma, mu=None):
     """Return ``(W, w)`` with ``x_PM(y) = W y + w`` for the Gaussian prior (conditioning formula).
 

@@ -133,3 +133,25 @@ def test_bad_input():
         linear.optimal_operator("divergence", "z", [[1, 0], [0, 1]], [[1, 0.5], [0, 1]])
     with pytest.raises(ValueError, match="undefined"):
         linear.optimal_operator("reconstruction", "z-weighted", [[1, 0], [0, 1]], [[1, 0], [0, 1]])
+
+
+@pytest.mark.parametrize("form", ["y", "z", "z-weighted"])
+def test_logdet_certificate_is_spd_at_the_minimiser(form):
+    A, Sigma, mu = _instance(6)
+    K, _ = linear.optimal_operator("logdet", form, A.tolist(), Sigma.tolist(), mu.tolist(), WEIGHT)
+    cert = np.array(linear.logdet_certificate(K, form, A.tolist(), Sigma.tolist()).evalf(), dtype=complex)
+    assert np.abs(cert.imag).max() < 1e-12
+    cert = cert.real
+    np.testing.assert_allclose(cert, cert.T, atol=1e-12 * np.abs(cert).max())  # rounding
+    assert np.linalg.eigvalsh(0.5 * (cert + cert.T)).min() > 0
+
+
+def test_logdet_saddle_solution_fails_the_certificate():
+    c = 0.5
+    r = (1 - np.sqrt(1 + 2 * c)) / 2  # negative root of 2 r (r - 1) = c
+    K = (r * np.eye(N)).tolist()
+    R_K, _ = linear.logdet_residual(K, [0.0] * N, "y", np.eye(N).tolist(), np.eye(N).tolist(), None, c)
+    assert np.abs(np.array(R_K.evalf(), dtype=float)).max() < 1e-15  # a solution of the equation
+    cert = np.array(linear.logdet_certificate(K, "y", np.eye(N).tolist(), np.eye(N).tolist()).evalf(),
+                    dtype=float)
+    assert np.linalg.eigvalsh(cert).max() < 0

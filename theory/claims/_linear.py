@@ -3,9 +3,9 @@
 import sympy as sp
 
 from theory import linear as li
+from theory import scalar as sc
 from theory import symbols as S
 from theory.claims._core import Claim, Evidence, fact, positive, show, zero
-from theory import scalar as sc
 from theory.claims._scalar import scalar_pm_map_evidence
 
 delta, c = S.delta, S.c
@@ -19,8 +19,9 @@ _MU = sp.Matrix([1, -1])
 _C = sp.Rational(1, 2)
 
 
-def _generic(dim_m=2, dim_n=2):
-    A = sp.Matrix(dim_m, dim_n, sp.symbols(f"A0:{dim_m * dim_n}", real=True))
+def _generic():
+    """Generic 2x2 A, symmetric Sigma and mu (symbols)."""
+    A = sp.Matrix(2, 2, sp.symbols("A0:4", real=True))
     s11, s12, s22 = sp.symbols("S11 S12 S22", real=True)
     Sigma = sp.Matrix([[s11, s12], [s12, s22]])
     mu = sp.Matrix(sp.symbols("mu0:2", real=True))
@@ -178,12 +179,17 @@ def _check_logdet_operator():
         ev.append(fact(f"concrete instance, {form}-form, c = 1/2, mu != 0: max |residual| at the "
                        f"closed form, evaluated to 50 digits = {sp.N(worst, 3)}",
                        f"\\max|R| = {sp.latex(sp.N(worst, 3))}", worst < sp.Float("1e-40")))
-        T = li.parts(_A, form)[0]
-        sym = K_opt if form == "z-weighted" else K_opt * _SIGMA * T.T
-        name = "K" if form == "z-weighted" else "K Sigma T^T"
-        asym = max(abs(sp.N(v, 50)) for v in (sym - sym.T))
-        ev.append(fact(f"{form}-form: {name} is symmetric (max |asymmetry| = {sp.N(asym, 3)})",
-                       f"\\max|{name} - ({name})^T| = {sp.latex(sp.N(asym, 3))}", asym < sp.Float("1e-40")))
+        cert = li.logdet_certificate(K_opt, form, _A, _SIGMA).evalf(50)
+        asym = max(abs(v) for v in (cert - cert.T))
+        minors = [(cert + cert.T)[:i, :i].det() / 2**i for i in (1, 2)]  # Sylvester's criterion
+        ev.append(fact(f"{form}-form: K Sigma T^T is symmetric (max |asymmetry| = {sp.N(asym, 3)}) "
+                       f"with leading minors {[sp.N(v, 6) for v in minors]} > 0",
+                       "K\\Sigma T^T = (K\\Sigma T^T)^T \\succ 0",
+                       asym < sp.Float("1e-40") and all(v > 0 for v in minors)))
+        if form == "z-weighted":
+            asym_K = max(abs(sp.N(v, 50)) for v in (K_opt - K_opt.T))
+            ev.append(fact(f"z-weighted: K itself is symmetric (max |K - K^T| = {sp.N(asym_K, 3)})",
+                           "K = K^T", asym_K < sp.Float("1e-40")))
     K_y = li.optimal_operator("logdet", "y", _A, _SIGMA, _MU, _C)[0]
     ev.append(show("y-form: K itself is not symmetric in general, max |K - K^T|",
                    max(abs(sp.N(v, 30)) for v in (K_y - K_y.T))))
@@ -211,6 +217,9 @@ def _check_spurious():
              f"{sp.sstr(d2)} = {sp.N(d2, 6)} < 0 at theta = 0: a saddle, not a minimiser",
              f"\\partial_\\theta^2 \\ell = {sp.latex(d2)} < 0", d2.is_negative),
         positive(f"loss(K_bad) - loss(K_opt) = {sp.N(gap, 6)}", gap),
+        fact("its certificate K Sigma T^T = r I is negative definite (the minimiser's is positive)",
+             "K\\Sigma T^T = rI \\prec 0",
+             li.logdet_certificate(K_bad, "y", I2, I2)[0, 0].is_negative),
     ]
 
 
