@@ -62,7 +62,7 @@ def _projected_gradient_norm(model, theta: np.ndarray, grad: np.ndarray) -> floa
 
 
 def train(model, problem, loss: str, *, form: str = "z", weight: float | None = None,
-          steps: int = 2000, batch_size: int = 256, learning_rate: float = 1e-2, seed: int = 0,
+          steps: int = 2000, batch_size: int = 256, learning_rate: float = 1e-2, seed: int,
           population: bool = False, tol: float | None = None, progress: bool | None = None,
           final_learning_rate: float | None = None) -> TrainResult:
     r"""Train ``model`` with Adam on fresh minibatches (or on the exact expected loss).
@@ -81,8 +81,9 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
     batch_size : int, optional
         Fresh samples drawn from ``problem.sample`` per step (ignored with ``population``).
     learning_rate : float, optional
-    seed : int, optional
-        Seed of the ``numpy.random.default_rng`` that draws every minibatch.
+    seed : int
+        Seed of the ``numpy.random.default_rng`` that draws every minibatch (required, also with
+        ``population``, so that every run states its randomness).
     population : bool, optional
         Minimise the exact expected loss (affine models, Gaussian prior; see
         :func:`invlin.losses.population_value_and_grad`).
@@ -109,7 +110,7 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
 
     Notes
     -----
-    Each step: evaluate the loss and gradient at :math:`\theta_t`, take an Adam step, and
+    The model is projected once before the first step. Each step: evaluate the loss and gradient at :math:`\theta_t`, take an Adam step, and
     project (``model.project()``), i.e. projected Adam, so that constrained optima on the
     boundary are reached exactly. The stopping rule uses the projected gradient
     :math:`|\theta - P(\theta - \nabla L)|`, which vanishes exactly at constrained stationary
