@@ -201,3 +201,15 @@ def test_map_gradient_matches_central_differences():
                    for e in np.eye(2)], axis=1)
     # Central differences: h^2 |f'''| + eps |f| / h ~ 1e-10 for unit-scale f.
     np.testing.assert_allclose(map_gradient(problem, x, y), fd, atol=1e-7)
+
+
+def test_measurements_are_solved_independently_across_chunks():
+    # More measurements than one internal chunk: each result must not depend on the others.
+    prior = GaussianMixture([0.4, 0.6], [[-2.0], [1.5]], [[[0.25]], [[0.5]]])
+    problem = LinearInverseProblem(np.array([[0.8]]), 1.0, prior)
+    y = problem.sample(4100, np.random.default_rng(6)).y
+    x, info = map_estimate(problem, y, return_info=True)
+    x_tail, info_tail = map_estimate(problem, y[-5:], return_info=True)
+    np.testing.assert_array_equal(x[-5:], x_tail)
+    np.testing.assert_array_equal(info.n_local_minima[-5:], info_tail.n_local_minima)
+    assert x.shape == (4100, 1) and info.objective.shape == (4100,)
