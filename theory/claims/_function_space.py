@@ -99,6 +99,12 @@ def _check_euler_lagrange():
                        "p = q(phi) phi'", transported - expected))
     ev.append(zero("Piola identity div cof(D phi) = 0 (generic phi on R^2)",
                    fs.piola_identity(dim=2), simplifier=lambda e: e.applyfunc(sp.expand)))
+    directional, projected = fs.logdet_first_variation_instance()
+    ev.append(fact(
+        "logistic prior, phi = 2x + tanh(x)/2, h = sin(x) exp(-x^2/4), a = 3/2, c = 1/2 (quadrature, "
+        f"30 digits): d/de J(phi + e h) = {sp.N(directional, 15)}, int h EL dx = {sp.N(projected, 15)}",
+        f"\\partial_e J = {sp.latex(sp.N(directional, 15))} = \\int h\\,EL",
+        abs(directional - projected) < 1e-25 and abs(directional) > 1e-3))
     # Gaussian instance: phi = k x pushes N(0, s^2) to q = N(0, k^2 s^2).
     q = fs.gaussian_pdf(u, 0, S.k**2 * s**2)
     el_gauss = sp.simplify(a * u / S.k - u - c / 2 * sp.diff(sp.log(q), u)) * S.k**2 * s**2
