@@ -35,7 +35,7 @@ REG_DIVERGENCE = 2
 
 
 # -- activation ---------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _activate(h, act, a, d1, d2):
     """Fill a = act(h), d1 = act'(h), d2 = act''(h)."""
     m = h.shape[0]
@@ -69,7 +69,7 @@ def _activate(h, act, a, d1, d2):
 
 
 # -- dot product over the hidden units ------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _dot(u, v):
     """sum_r u[r] v[r] with eight interleaved partial sums.
 
@@ -97,7 +97,7 @@ def _dot(u, v):
 
 
 # -- one block ----------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _block_forward(W1T, b1, W2, b2, x_in, act, h, a, d1, d2, x_out):
     """x_out = x_in + W2 act(W1 x_in + b1) + b2; keeps h, act, act', act''."""
     n, m = W1T.shape
@@ -112,7 +112,7 @@ def _block_forward(W1T, b1, W2, b2, x_in, act, h, a, d1, d2, x_out):
         x_out[i] = x_in[i] + b2[i] + _dot(W2[i], a)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _block_jacobian(W1T, W2, d1, tmp, J):
     """J = I + W2 diag(d1) W1 (W1 given as W1T)."""
     n, m = W1T.shape
@@ -182,7 +182,7 @@ def _inverse_logdet(J, work, inv):
     return sign, logabs
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _matmul_small(A, B, out):
     """out = A @ B for small square matrices (out must not alias A or B)."""
     n = A.shape[0]
@@ -195,7 +195,7 @@ def _matmul_small(A, B, out):
 
 
 # -- one sample: forward with stored state, and the reverse sweep ---------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _forward_sample(W1T, b1, W2, b2, act, mode, x0, xs, H, A, D1, D2, Js, Jinvs, Fs, tmp, work):
     """Forward pass of one sample storing what the reverse sweep needs.
 
@@ -229,7 +229,7 @@ def _forward_sample(W1T, b1, W2, b2, act, mode, x0, xs, H, A, D1, D2, Js, Jinvs,
     return reg
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _backward_sample(W1T, W2, mode, cw, xs, A, D1, D2, Js, Jinvs, Fs, xbar, Fbar, Jbar, Fnew,
                      abar, sv, hbar, P, QT, xnew, gW1T, gb1, gW2, gb2):
     """Reverse sweep of one sample, accumulating into the gradient slots.
