@@ -36,6 +36,7 @@ def draw(spec, path) -> Path:
             ax.plot(series["x"], series["y"], label=series["label"], **_STYLES[series["style"]])
         if spec["loglog"]:
             ax.set_xscale("log")
+        if spec["loglog"] or spec.get("logy"):
             ax.set_yscale("log")
         ax.set_title(spec["title"], fontsize=10)
         ax.set_xlabel(spec["xlabel"])

@@ -47,6 +47,8 @@ class FigureSpec:
     series : list of Series
     loglog : bool
         Logarithmic axes on both sides.
+    logy : bool
+        Logarithmic y axis only (ignored when ``loglog``).
     """
 
     kind: str
@@ -55,10 +57,11 @@ class FigureSpec:
     ylabel: str
     series: list
     loglog: bool = False
+    logy: bool = False
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "title": self.title, "xlabel": self.xlabel,
-                "ylabel": self.ylabel, "loglog": self.loglog,
+                "ylabel": self.ylabel, "loglog": self.loglog, "logy": self.logy,
                 "series": [s.to_dict() for s in self.series]}
 
 

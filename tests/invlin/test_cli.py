@@ -53,7 +53,7 @@ def test_usage_errors_exit_2(argv, capsys):
 
 def test_json_output_validates(fake_claims, tmp_path):
     path = tmp_path / "results.json"
-    assert cli.main(["check", "--quick", "--seed", "4", "--json", str(path)]) == 1
+    assert cli.main(["check", "--quick", "--seed", "4", "--jobs", "1", "--json", str(path)]) == 1
     document = json.loads(path.read_text())
     assert validate(document, load_schema()) == []
     assert document["command"] == "invlin check --quick --seed 4 --jobs 1"

@@ -7,8 +7,10 @@ function h of that coefficient. These checks test that by Monte Carlo (each mean
 standard errors of zero, for several h) and show their power: a plausible wrong prediction (the
 Gaussian approximation of the marginal) is rejected by many standard errors.
 
-Setting (as the diagonal-marginal study): a correlated two-component Gaussian mixture in 2-D,
-not a product in the basis of A = diag(1, 0.8); delta = 0.3.
+Setting: the correlated two-component Gaussian mixture of the diagonal-marginal study, not a
+product in the basis of A = diag(1, 0.8); delta = 0.3. (Here the marginal divergence optimum of
+component 0 is not monotone near t = 0: the function-space optimum is not invertible there. The
+orthogonality check does not need invertibility.)
 """
 
 from __future__ import annotations

@@ -146,7 +146,7 @@ def logdet_series(rng, quick):
                           "terms K", "error", [Series("max |series_K - log det|", ks, errors_at_k,
                                                       "marker"),
                                                Series("bound n L^(K+1)/((K+1)(1-L))", ks, bound,
-                                                      "dashed")], loglog=False))]
+                                                      "dashed")], logy=True))]
     model = IResNet(n, 1, 16, lipschitz=0.5, rng=rng)
     x = rng.standard_normal((50 if quick else 500, n))
     Jg = model.jacobian(x) - np.eye(n)

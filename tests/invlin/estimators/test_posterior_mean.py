@@ -9,6 +9,8 @@ tolerance; ``test_reference_is_converged`` confirms it numerically by halving h.
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 from scipy.special import logsumexp
 
@@ -213,3 +215,23 @@ def test_logistic_tensor_grid_in_3d_matches_1d_references():
     pm = grid_posterior_mean(problem, y, map_estimate(problem, y), scales, np.eye(3), 25.0, 2_000_000)
     ref = np.array([[logistic_1d_pm(sigma[j], delta, scales[j], loc[j], yi[j]) for j in range(3)] for yi in y])
     assert_pm_close(pm, ref)
+
+
+@given(
+    n=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+    log_delta=st.floats(-2.0, 0.0),
+)
+def test_logistic_pm_diagonal_property(n, seed, log_delta):
+    # Random diagonal problems in a random basis: scales in [0.2, 2], singular values in
+    # [0.05, 2], delta in [1e-2, 1] (the 1-D reference grid is sized for delta >= 1e-2).
+    rng = np.random.default_rng(seed)
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    basis = q * np.sign(np.diag(r))
+    scales, loc = rng.uniform(0.2, 2.0, n), rng.standard_normal(n)
+    sigma, delta = rng.uniform(0.05, 2.0, n), 10.0**log_delta
+    problem = LinearInverseProblem.diagonal(sigma, delta, LogisticProduct(scales, basis, loc), basis=basis)
+    y = problem.sample(2, rng).y
+    ref = np.array([sum(logistic_1d_pm(sigma[j], delta, scales[j], loc @ basis[:, j], yi @ basis[:, j]) * basis[:, j]
+                        for j in range(n)) for yi in y])
+    assert_pm_close(posterior_mean(problem, y), ref)

@@ -23,12 +23,17 @@ cases = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(cases)
 
 SEEDS = 8
+# Every unconstrained optimum of the test problem is >= 0.02 from 1 +- 0.4 (>= 6 run-to-run
+# standard deviations), so each run is firmly clipped or firmly free. (With L = 0.5 some optima
+# sit exactly on a bound; the clipped estimator is then a censored normal, biased inward by
+# ~0.4 of its spread, and the SE rule above would not apply.)
+LIPSCHITZ = 0.4
 DEFAULT = [("approximation", "z", None, None), ("reconstruction", "z", None, None),
            ("logdet", "z-weighted", None, None), ("divergence", "z", None, None)]
 ALL = [(name, form, weight, lipschitz)
        for name, form in cases.LOSS_FORMS
        for weight in ([None, 0.2] if name in ("logdet", "divergence") else [None])
-       for lipschitz in (None, 0.5)]
+       for lipschitz in (None, LIPSCHITZ)]
 SLOW = [case for case in ALL if case not in DEFAULT]
 
 
