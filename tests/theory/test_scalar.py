@@ -167,3 +167,23 @@ def test_numeric_is_cached_and_broadcasts():
     clipped = theory.numeric(theory.optimal_gain("approximation", "z", lipschitz=S.L), S.a, S.L)
     # slopes clipped to [1 - L, 1 + L] = [0.5, 1.5] for a^2 = 0.01, 1, 4
     np.testing.assert_array_equal(clipped(np.array([0.1, 1.0, 2.0]), 0.5), [0.5, 1.0, 1.5])
+
+
+@pytest.mark.parametrize("loss", ["logdet", "divergence"])
+@pytest.mark.parametrize("form", theory.FORMS)
+def test_exact_weight_makes_the_gain_the_pm_gain(loss, form):
+    weight = theory.exact_weight(loss, form)
+    gain = theory.optimal_gain(loss, form, weight)
+    f = theory.numeric(gain - theory.pm_gain(form), S.a, S.s, S.delta)
+    values = f(np.array([0.3, 1.0, 2.5]), np.array([0.5, 1.0, 2.0]), np.array([0.1, 0.7, 1.9]))
+    # float64 evaluation of O(1..10) gains: rounding ~1e-15 relative
+    np.testing.assert_allclose(values, 0.0, atol=1e-13)
+
+
+def test_numeric_accepts_matrices():
+    from theory import linear
+
+    K, _ = linear.optimal_operator("divergence", "z", [[2, 1], [0, 1]], [[1, 0], [0, 2]])
+    f = theory.numeric(K, S.delta)
+    # K = A^T A + delta^2 Sigma^{-1} at delta = 1, written out from theory.md
+    np.testing.assert_allclose(f(1.0), [[5.0, 2.0], [2.0, 2.5]], rtol=1e-15)
