@@ -19,10 +19,17 @@ def _clean(latex: str) -> str:
         text = text[2:-2]
     elif text.startswith("$") and text.endswith("$"):
         text = text[1:-1]
-    # mathtext has no \left/\right sizing, \operatorname, \, spacing variants or \displaystyle.
+    # mathtext has no \left/\right sizing, \operatorname, \tfrac/\dfrac, \frac12 shorthand,
+    # \! \; \: spacing, \displaystyle, \iff, \le, \ge or \ne.
     text = re.sub(r"\\(left|right)(?=[()\[\]|.\\{}])", "", text)
     text = text.replace(r"\displaystyle", "").replace(r"\operatorname", r"\mathrm")
+    text = re.sub(r"\\[td]frac", r"\\frac", text)
+    text = re.sub(r"\\frac(\w)(\w)", r"\\frac{\1}{\2}", text)  # \frac12 -> \frac{1}{2}
+    text = re.sub(r"\\frac(\w)(?=\{)", r"\\frac{\1}", text)  # \frac1{k} -> \frac{1}{k}
     text = text.replace(r"\!", "").replace(r"\;", r"\ ").replace(r"\:", r"\ ")
+    # symbols mathtext knows under another name
+    text = re.sub(r"\\iff(?![a-zA-Z])", r"\\Leftrightarrow", text)
+    text = re.sub(r"\\(le|ge|ne)(?![a-zA-Z])", r"\\\1q", text)
     return " ".join(text.split())
 
 
