@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="check every claim symbolically and numerically; print a table",
         description="Run each claim's symbolic check and numeric checks. Exit 0 if all selected "
                     "claims pass, 1 if any FAIL or ERROR, 2 on a usage error.")
-    _add_run_options(check, default_jobs=1)
+    _add_run_options(check, default_jobs=_default_jobs())
     check.add_argument("--claim", dest="claims", action="extend", nargs="+", metavar="ID",
                        help="check only these claim ids (repeatable)")
     check.add_argument("--json", metavar="FILE", help="also write the results as JSON "
