@@ -27,6 +27,7 @@ from invlin.studies import _toy
 from invlin.studies._metrics import rms_error
 from invlin.studies._plotting import deformed_grid, grid_lines, save, subplots
 from invlin.studies._record import add_check, add_figure, add_table, fmt, new_record
+from invlin.studies._theory import divergence_optimum
 from invlin.studies._training import fit
 from invlin.studies.toy2d import FULL as TOY_FULL
 from invlin.studies.toy2d import QUICK as TOY_QUICK
@@ -53,8 +54,9 @@ def _jacobian_min_eig(problem, points) -> np.ndarray:
 
 
 def _divergence_optimum(problem, x) -> np.ndarray:
-    """phi*(x) = A^T A x - delta^2 grad log p(x) (claim divergence-z-map)."""
-    return x @ problem.normal_operator.T - problem.delta**2 * problem.prior.score(x)
+    """phi*(x) = A^T A x - delta^2 grad log p(x) (claim divergence-z-map), from the theory."""
+    return divergence_optimum(problem.singular_values, problem.right_singular_vectors,
+                              problem.delta, x, problem.prior.score(x))
 
 
 def run(out_dir, *, seed: int, quick: bool = False, progress=None) -> dict:

@@ -155,8 +155,8 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None) -> dict:
     ax.yaxis.set_minor_formatter(ScalarFormatter())
     ax.set_xlabel("Lipschitz bound $L$")
     ax.set_ylabel("inverse filter $1/k_j$")
-    ax.set_title("Approximation training: inverse filter vs $L$\n"
-                 "(prediction $1/\\max(\\sigma^2, 1-L)$ where $\\sigma^2 \\leq 1+L$, else $1/(1+L)$)")
+    ax.set_title("Approximation training: inverse filter vs $L$\n(prediction "
+                 "$1/\\max(\\sigma^2, 1-L)$ where $\\sigma^2 \\leq 1+L$, else $1/(1+L)$)")
     ax.legend(loc="best")
     add_figure(record, save(fig, out_dir, "lipschitz_approximation_filter.png"),
                "Inverse filters of approximation-trained constrained models against "
