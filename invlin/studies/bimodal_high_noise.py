@@ -37,11 +37,11 @@ TITLE = "Bimodal prior at high noise: a non-invertible divergence optimum"
 
 FULL = {"network": TOY_FULL["network"], "steps": TOY_FULL["steps"],
         "batch_size": TOY_FULL["batch_size"], "learning_rate": TOY_FULL["learning_rate"],
-        "diagonal_steps": 3000, "diagonal_learning_rate": 1e-2, "n_test": 2000,
+        "diagonal_units": 4, "diagonal_steps": 3000, "diagonal_learning_rate": 1e-2, "n_test": 2000,
         "grid_points": 121}
 QUICK = {"network": TOY_QUICK["network"], "steps": TOY_QUICK["steps"],
          "batch_size": TOY_QUICK["batch_size"], "learning_rate": TOY_QUICK["learning_rate"],
-         "diagonal_steps": 150, "diagonal_learning_rate": 1e-2, "n_test": 200,
+         "diagonal_units": 4, "diagonal_steps": 150, "diagonal_learning_rate": 1e-2, "n_test": 200,
          "grid_points": 41}
 INVERSE_TOL = 1e-10
 EXTENT = 2.5
@@ -66,8 +66,11 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None) -> dict:
     problem = _toy.problem("bimodal", "high")
     settings = {**_toy.settings(), "delta": problem.delta, "prior_used": "bimodal",
                 "loss": "divergence", "form": "z", "weight": "2 delta^2 (paper)",
-                "models": {"IResNet": config["network"], "DiagonalNet": "DiagonalNet(basis=V)"},
-                **config, "inverse_tol": INVERSE_TOL}
+                "models": {"IResNet": config["network"],
+                           "DiagonalNet": "DiagonalNet(basis=V, n_units=diagonal_units)"},
+                **config, "inverse_tol": INVERSE_TOL,
+                "seeds": "IResNet init rng = seed; training seed + model index (0 IResNet, 1 "
+                         "DiagonalNet); test set default_rng([seed, 7])"}
     record = new_record(NAME, TITLE, __doc__.strip(), settings, seed)
 
     # Where does the divergence optimum stop being invertible?
@@ -95,7 +98,8 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None) -> dict:
 
     # Train the invertible models with the divergence loss.
     models = {"IResNet": IResNet(2, rng=seed, **config["network"]),
-              "DiagonalNet": DiagonalNet(problem.right_singular_vectors)}
+              "DiagonalNet": DiagonalNet(problem.right_singular_vectors,
+                                         n_units=config["diagonal_units"])}
     runs = []
     with ProgressBar(len(models), NAME, enabled=progress) as bar:
         for index, (label, model) in enumerate(models.items()):

@@ -48,8 +48,8 @@ MIXTURE = {
     "covariances": (((0.15, 0.08), (0.08, 0.25)), ((0.15, 0.08), (0.08, 0.25))),
 }
 LOSSES = ("divergence", "reconstruction")
-FULL = {"steps": 3000, "batch_size": 256, "learning_rate": 1e-2, "n_test": 2000}
-QUICK = {"steps": 150, "batch_size": 64, "learning_rate": 1e-2, "n_test": 200}
+FULL = {"n_units": 4, "steps": 3000, "batch_size": 256, "learning_rate": 1e-2, "n_test": 2000}
+QUICK = {"n_units": 4, "steps": 150, "batch_size": 64, "learning_rate": 1e-2, "n_test": 200}
 #: Inversion accuracy (far below every error compared here).
 INVERSE_TOL = 1e-10
 #: Central fraction of the data on which component functions are compared (the tails are
@@ -90,9 +90,10 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None) -> dict:
     sigma = np.asarray(problem.singular_values)
     settings = {"operator": problem.A, "singular_values": sigma, "delta": DELTA,
                 "prior": {"type": "GaussianMixture", **MIXTURE},
-                "model": "DiagonalNet(basis=V) (default component maps)", "form": "z",
+                "model": "DiagonalNet(basis=V, n_units)", "form": "z",
                 "weight": "2 delta^2 (paper)", "losses": LOSSES, **config,
-                "inverse_tol": INVERSE_TOL, "central_fraction": CENTRAL}
+                "inverse_tol": INVERSE_TOL, "central_fraction": CENTRAL,
+                "seeds": "training seed + loss index; test set default_rng([seed, 1])"}
     record = new_record(NAME, TITLE, __doc__.strip(), settings, seed)
     marginals = _marginal_problems(problem)
     samples = problem.sample(config["n_test"], np.random.default_rng([seed, 1]))
@@ -106,7 +107,7 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None) -> dict:
     boot_rng = np.random.default_rng([seed, 2])
     with ProgressBar(len(LOSSES), NAME, enabled=progress) as bar:
         for index, loss in enumerate(LOSSES):
-            model = DiagonalNet(V)
+            model = DiagonalNet(V, n_units=config["n_units"])
             runs.append(fit(model, problem, loss, form="z", steps=config["steps"],
                             batch_size=config["batch_size"],
                             learning_rate=config["learning_rate"], seed=seed + index))

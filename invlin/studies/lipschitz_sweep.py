@@ -72,7 +72,8 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None) -> dict:
                 "delta": DELTA, "model": "DiagonalLinear(basis=V, lipschitz=L)",
                 "training": "population (exact expected loss), Adam", "form": "z",
                 "weight": "2 delta^2 (paper)", "losses": LOSSES, **config,
-                "gain_rtol": GAIN_RTOL}
+                "gain_rtol": GAIN_RTOL, "seeds": "training seed + index of L (population "
+                "training is deterministic; the seed is unused)"}
     record = new_record(NAME, TITLE, __doc__.strip(), settings, seed)
     bounds = np.asarray(config["lipschitz"])
     learned = np.empty((len(LOSSES), bounds.size, a.size))

@@ -54,11 +54,11 @@ LOGDET_FORMS = (
 #: delta = 0.01 and the slopes are fitted on the ``n_fit`` smallest noise levels.
 FULL = {"deltas": np.round(np.geomspace(0.01, 0.64, 13), 6).tolist(), "steps": 8000,
         "learning_rate": 0.01, "tol": 1e-13, "n_fit": 4,
-        "nonlinear": {"deltas": [0.1, 0.2, 0.4, 0.8], "steps": 3000, "batch_size": 256,
-                      "learning_rate": 1e-2, "n_test": 2000}}
+        "nonlinear": {"deltas": [0.1, 0.2, 0.4, 0.8], "n_units": 4, "steps": 3000,
+                      "batch_size": 256, "learning_rate": 1e-2, "n_test": 2000}}
 QUICK = {"deltas": [0.01, 0.02, 0.04], "steps": 4000, "learning_rate": 0.01, "tol": 1e-13,
          "n_fit": 3,
-         "nonlinear": {"deltas": [0.4, 0.8], "steps": 1000, "batch_size": 256,
+         "nonlinear": {"deltas": [0.4, 0.8], "n_units": 4, "steps": 1000, "batch_size": 256,
                        "learning_rate": 1e-2, "n_test": 200}}
 #: Logistic scales of the nonlinear part's prior (per singular component).
 LOGISTIC_SCALES = (0.5, 0.35)
@@ -111,7 +111,11 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None) -> dict:
                 "model": "DiagonalLinear(basis=V)",
                 "training": "population (exact expected loss), Adam",
                 "weight": "2 delta^2 (paper)", "runs": [[l, f] for l, f, _ in LOGDET_FORMS]
-                + [["divergence", "z"]], **config}
+                + [["divergence", "z"]], **config,
+                "nonlinear_prior": {"type": "LogisticProduct", "scales": LOGISTIC_SCALES,
+                                    "basis": "singular basis"},
+                "seeds": "population training seed + delta index; nonlinear part: training "
+                         "seed + 50 + delta index, test sets default_rng([seed, 50 + index])"}
     record = new_record(NAME, TITLE, __doc__.strip(), settings, seed)
     a = np.asarray(SINGULAR_VALUES)
     s = np.asarray(PRIOR_STD)
@@ -232,7 +236,7 @@ def _nonlinear(record, out_dir, config, seed, progress) -> None:
     with ProgressBar(deltas.size, f"{NAME} (DiagonalNet)", enabled=progress) as bar:
         for i, delta in enumerate(deltas):
             problem = LinearInverseProblem(np.diag(SINGULAR_VALUES), float(delta), prior)
-            model = DiagonalNet(problem.right_singular_vectors)
+            model = DiagonalNet(problem.right_singular_vectors, n_units=config["n_units"])
             runs.append({**fit(model, problem, "divergence", form="z", steps=config["steps"],
                                batch_size=config["batch_size"],
                                learning_rate=config["learning_rate"], seed=seed + 50 + i),

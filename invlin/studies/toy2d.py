@@ -60,7 +60,10 @@ LOSS_LABELS = {
 def _settings(quick: bool) -> dict:
     config = QUICK if quick else FULL
     return {**_toy.settings(), **config, "form": "z", "weight": "2 delta^2 (paper)",
-            "losses": LOSSES, "inverse_tol": INVERSE_TOL}
+            "losses": LOSSES, "inverse_tol": INVERSE_TOL,
+            "seeds": "case index i (bimodal low, bimodal high, log-concave low, log-concave "
+                     "high), loss index l: IResNet init rng = seed + 101 i + l, training seed "
+                     "= seed + 1000 i + l, test set default_rng([seed, i])"}
 
 
 def _grid_figure(out_dir, problem, models, prior_name, noise) -> str:

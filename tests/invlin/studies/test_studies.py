@@ -85,3 +85,14 @@ def test_full_run(name, tmp_path):
     assert_valid_record(record, name, tmp_path, 0)
     failed = [check for check in record["checks"] if not check["passed"]]
     assert not failed, failed
+
+
+def test_same_seed_same_record(tmp_path):
+    # sample-based training, test sets and bootstrap all derive from the seed
+    study = load("diagonal_marginal")
+    first = study.run(tmp_path / "a", seed=5, quick=True, progress=False)
+    second = study.run(tmp_path / "b", seed=5, quick=True, progress=False)
+    for record in (first, second):
+        for run in record["training"]:
+            run.pop("seconds")
+    assert first == second
