@@ -58,6 +58,7 @@ def test_step_leaving_the_invertible_set_raises():
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # NUMBA_DISABLE_JIT
 def test_non_finite_loss_raises_training_diverged():
     problem = gaussian_problem()
     # Steps of 1e300 keep the net monotone (project) but overflow its outputs.
