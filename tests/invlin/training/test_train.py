@@ -117,3 +117,17 @@ def test_results_do_not_depend_on_the_thread_count():
                              text=True, check=True)
         outputs.append(run.stdout.strip())
     assert outputs[0] == outputs[1] and len(outputs[0]) > 0
+
+
+def test_lipschitz_diagonal_net_stays_an_invertible_iresnet_form():
+    # sigma^2 = 2.25 and 0.25 lie outside [0.7, 1.3]: training pushes the slopes onto the bounds.
+    problem = LinearInverseProblem.diagonal([1.5, 0.5], 0.4, LogisticProduct([0.5, 1.0]))
+    model = DiagonalNet(2, n_units=3, lipschitz=0.3)
+    train(model, problem, "divergence", steps=300, batch_size=256, learning_rate=0.05, seed=2)
+    assert model.lipschitz() <= 0.3 and model.is_invertible()
+    x = problem.prior.sample(500, np.random.default_rng(3))
+    slopes = np.linalg.eigvalsh(model.jacobian(x))
+    # eigenvalues of V diag(f') V^T are the slopes, to rounding of the product (1e-14)
+    assert slopes.min() >= 0.7 - 1e-14 and slopes.max() <= 1.3 + 1e-14
+    info = model.inverse(model.forward(x), tol=1e-10, return_info=True)
+    assert info.converged.all() and info.residual.max() <= 1e-10
