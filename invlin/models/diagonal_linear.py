@@ -32,7 +32,10 @@ class DiagonalLinear(DiagonalModel):
     Parameter layout: the gains :math:`k_1, \dots, k_n`, then (with ``bias``)
     :math:`\beta_1, \dots, \beta_n`. Initial value: k = 1, beta = 0 (the identity).
 
-    The gain k_j is the slope of phi along v_j and the inverse filter is 1/k_j. The model is
+    The gain k_j is the slope of phi along v_j and the inverse filter is 1/k_j. In the y-form
+    the model maps into the same basis, so its gains are the theory's only when the left and right
+    singular vectors of A coincide (A symmetric positive definite, e.g.
+    ``LinearInverseProblem.diagonal``); otherwise the y-form optimum is not diagonal in V. The model is
     invertible iff every k_j != 0; invlin requires k_j > 0 (orientation kept, log det defined),
     checked by :meth:`is_invertible` (training stops with NotInvertibleError otherwise).
     Gradients: :math:`\partial/\partial k_j = \sum_i g_{ij} t_{ij} + \partial R/\partial k_j`
