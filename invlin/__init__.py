@@ -8,13 +8,27 @@ __version__ = "0.1.0"
 
 from invlin import priors
 from invlin.estimators import map_estimate, posterior_mean, tweedie_residual
+from invlin.gradient_check import central_difference_gradient, taylor_test
+from invlin.losses import Loss, population_value_and_grad
+from invlin.models import DiagonalLinear, DiagonalNet, IResNet, Linear
 from invlin.problem import LinearInverseProblem, Samples
+from invlin.training import TrainResult, train
 
 __all__ = [
+    "DiagonalLinear",
+    "DiagonalNet",
+    "IResNet",
+    "Linear",
     "LinearInverseProblem",
+    "Loss",
     "Samples",
+    "TrainResult",
+    "central_difference_gradient",
     "map_estimate",
+    "population_value_and_grad",
     "posterior_mean",
     "priors",
+    "taylor_test",
+    "train",
     "tweedie_residual",
 ]
