@@ -1,7 +1,7 @@
 """Speed of the Numba training engine against the same training step in PyTorch eager.
 
 Run: ``python benchmarks/bench_engine.py [--repeats 30] [--quick] [--threads N] [--skip-startup]
-[--clock wall|cpu] [--json PATH]``.
+[--clock wall|cpu] [--parallel-min-work N] [--json PATH]``.
 
 Canonical problem (issue 4): a 2-D IResNet with 4 blocks of width 64, a batch of 512 points of
 the bimodal toy problem, float64, exact Jacobian; one Adam step (objective value and exact
@@ -38,6 +38,7 @@ import numpy as np
 
 from invlin.losses import Loss
 from invlin.models.diagonal_net import DiagonalNet
+from invlin.models import iresnet as iresnet_module
 from invlin.models.iresnet import IResNet
 from invlin.priors import GaussianMixture
 from invlin.problem import LinearInverseProblem
@@ -145,7 +146,9 @@ def canonical(repeats: int, seed: int) -> dict:
             t_numba.append(_time(numba_step))
             t_torch.append(_time(torch_step))
         t_numba, t_torch = np.array(t_numba), np.array(t_torch)
+        work = 512 * 4 * 64
         results[regulariser] = {
+            "numba_driver": "parallel" if work >= iresnet_module.PARALLEL_MIN_WORK else "serial",
             "numba_median_ms": 1e3 * float(np.median(t_numba)),
             "torch_median_ms": 1e3 * float(np.median(t_torch)),
             "speedup_median_of_paired_ratios": float(np.median(t_torch / t_numba)),
@@ -158,6 +161,7 @@ _STARTUP = """
 import time
 start = time.perf_counter()
 import numpy as np
+from invlin.models import iresnet as iresnet_module
 from invlin.models.iresnet import IResNet
 model = IResNet(2, 4, 64, rng=0)
 rng = np.random.default_rng(0)
@@ -232,17 +236,23 @@ def main(argv=None) -> dict:
     parser.add_argument("--json", help="write the results to this JSON file")
     parser.add_argument("--clock", choices=sorted(CLOCK), default="wall",
                         help="wall time, or process CPU time (use with --threads 1)")
+    parser.add_argument("--parallel-min-work", type=int,
+                        help="override IResNet's PARALLEL_MIN_WORK (e.g. 1 forces the parallel "
+                             "drivers)")
     parser.add_argument("--skip-startup", action="store_true", help="no cold/warm start-up")
     parser.add_argument("--threads", type=int,
                         help="threads for both Numba and PyTorch (default: their defaults)")
     args = parser.parse_args(argv)
     global _clock
     _clock = CLOCK[args.clock]
+    if args.parallel_min_work is not None:
+        iresnet_module.PARALLEL_MIN_WORK = args.parallel_min_work
     import numba
 
     if args.threads:
         numba.set_num_threads(args.threads)
     report = {"clock": args.clock, "numba_threads": numba.get_num_threads(),
+              "parallel_min_work": iresnet_module.PARALLEL_MIN_WORK,
               "numba_threading_layer": None,
               "load_average_at_start": os.getloadavg()}
     try:

@@ -18,10 +18,14 @@ _ACTIVATION_LIPSCHITZ = {"tanh": 1.0, "softplus": 1.0}
 _REGULARISERS = {"logdet": _kernels.REG_LOGDET, "divergence": _kernels.REG_DIVERGENCE}
 
 
-# Work (samples x blocks x width) from which the parallel drivers pay for the thread pool. Below
-# it the serial driver runs (bitwise the same result): starting threads costs tens of
-# microseconds, and far more when the cores are oversubscribed.
-PARALLEL_MIN_WORK = 2**16
+# Work (samples x blocks x width) from which the parallel drivers run; below it the serial
+# driver runs (bitwise the same result). A parallel region waits for every worker thread: on an
+# idle machine that costs tens of microseconds and two threads halve the canonical step
+# (512 x 4 x 64), but on a shared, oversubscribed machine a worker waits for a core for
+# milliseconds (measured: 2.5 ms serial vs 10-40 ms parallel for the canonical step at load
+# averages 2-10 on 2 cores). From 2^20 (e.g. 4096 x 4 x 64, about 20 ms serial) the parallel
+# drivers are worth that risk.
+PARALLEL_MIN_WORK = 2**20
 
 
 def _svd_safety(shape) -> float:
