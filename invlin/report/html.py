@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from invlin.report.latex import render_data_uri
-from invlin.report.tables import evidence_rows, format_number
+from invlin.report.tables import evidence_rows, format_number, run_rows
 
 _CSS = """
 body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -88,14 +88,7 @@ def html_report(document: dict, root) -> str:
     if document["studies"]:
         parts.append("<h2>Studies</h2>")
         parts += [_study(root, study) for study in document["studies"]]
-    env = document["environment"]
-    rows = ([["quick", document["settings"]["quick"]], ["seed", document["settings"]["seed"]],
-             ["jobs", document["settings"]["jobs"]], ["git commit", env["git_commit"]],
-             ["created (UTC)", env["created_utc"]], ["platform", env["platform"]]]
-            + [[f"version {k}", v] for k, v in env["versions"].items()]
-            + [[f"threads {k}", v] for k, v in env["threads"].items() if k != "environment"]
-            + [[k, v] for k, v in env["threads"]["environment"].items()]
-            + [[f"time {k}", v] for k, v in document["timings"].items()])
+    rows = run_rows(document)
     parts.append("<h2>Run</h2>" + _table(["setting", "value"],
                                          [[_e(a), _e(b)] for a, b in rows]))
     parts.append("</body></html>")

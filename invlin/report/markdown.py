@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from invlin.report.tables import evidence_rows, format_number
+from invlin.report.tables import evidence_rows, format_number, run_rows
 
 
 def _table(columns, rows) -> list[str]:
@@ -19,7 +19,6 @@ def _table(columns, rows) -> list[str]:
 
 def markdown_report(document: dict) -> str:
     """The Markdown text of a results document (see :func:`invlin.report.results_document`)."""
-    env = document["environment"]
     s = document["summary"]
     out = ["# invlin theorem-check report", ""]
     out += [f"**{s['PASS']} PASS, {s['FAIL']} FAIL, {s['ERROR']} ERROR, {s['SKIP']} SKIP** "
@@ -38,14 +37,7 @@ def markdown_report(document: dict) -> str:
         for study in document["studies"]:
             out += _study_section(study)
     out += ["## Run", ""]
-    out += _table(["setting", "value"],
-                  [["quick", document["settings"]["quick"]], ["seed", document["settings"]["seed"]],
-                   ["jobs", document["settings"]["jobs"]], ["git commit", env["git_commit"]],
-                   ["created (UTC)", env["created_utc"]], ["platform", env["platform"]]]
-                  + [[f"version {k}", v] for k, v in env["versions"].items()]
-                  + [[f"threads {k}", v] for k, v in env["threads"].items() if k != "environment"]
-                  + [[k, v] for k, v in env["threads"]["environment"].items()]
-                  + [[f"time {k}", v] for k, v in document["timings"].items()])
+    out += _table(["setting", "value"], run_rows(document))
     out.append("")
     return "\n".join(out)
 
