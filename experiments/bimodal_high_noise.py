@@ -5,7 +5,7 @@ Usage: `python experiments/bimodal_high_noise.py [--out DIR] [--seed N] [--quick
 
 import sys
 
-from invlin.studies._cli import main
+from invlin.studies.cli import main
 
 if __name__ == "__main__":
     sys.exit(main("bimodal_high_noise"))

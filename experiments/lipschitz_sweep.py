@@ -5,7 +5,7 @@ Usage: `python experiments/lipschitz_sweep.py [--out DIR] [--seed N] [--quick]`
 
 import sys
 
-from invlin.studies._cli import main
+from invlin.studies.cli import main
 
 if __name__ == "__main__":
     sys.exit(main("lipschitz_sweep"))

@@ -27,7 +27,7 @@ from invlin.studies import _toy
 from invlin.studies._metrics import rms_error
 from invlin.studies._plotting import deformed_grid, grid_lines, save, subplots
 from invlin.studies._record import add_check, add_figure, add_table, fmt, new_record
-from invlin.studies._theory import divergence_optimum
+from invlin.prediction import divergence_optimum
 from invlin.studies._training import fit
 from invlin.studies.toy2d import FULL as TOY_FULL
 from invlin.studies.toy2d import QUICK as TOY_QUICK

@@ -32,7 +32,7 @@ from invlin.studies import _toy
 from invlin.studies._metrics import rms_error, rms_ratio
 from invlin.studies._plotting import save, subplots
 from invlin.studies._record import add_check, add_figure, add_table, fmt, new_record
-from invlin.studies._theory import divergence_optimum
+from invlin.prediction import divergence_optimum
 from invlin.studies._training import fit
 
 NAME = "diagonal_marginal"

@@ -24,7 +24,7 @@ from invlin.problem import LinearInverseProblem
 from invlin.progress import ProgressBar
 from invlin.studies._plotting import save, subplots
 from invlin.studies._record import add_check, add_figure, add_table, new_record
-from invlin.studies._theory import evaluate
+from invlin.prediction import evaluate
 from invlin.studies._training import LOSSES, fit
 
 NAME = "lipschitz_sweep"

@@ -32,7 +32,7 @@ from invlin.progress import ProgressBar
 from invlin.studies._metrics import loglog_slope, rms_error, rms_ratio
 from invlin.studies._plotting import save, subplots
 from invlin.studies._record import add_check, add_figure, add_table, fmt, new_record
-from invlin.studies._theory import evaluate
+from invlin.prediction import evaluate
 from invlin.studies._training import fit
 from theory import symbols
 from theory.scalar import gap_to_pm

@@ -23,7 +23,7 @@ from invlin.losses import Loss
 from invlin.models.diagonal_linear import DiagonalLinear
 from invlin.priors import Gaussian
 from invlin.problem import LinearInverseProblem, Samples
-from invlin.studies._theory import evaluate
+from invlin.prediction import evaluate
 from invlin.training import train
 from invlin.verify.checks._tolerances import EPS, K_SIGMA
 from invlin.verify.evidence import NumericEvidence

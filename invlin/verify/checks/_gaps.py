@@ -15,7 +15,7 @@ from invlin.verify.checks._tolerances import EPS
 from invlin.verify.evidence import FigureSpec, NumericEvidence, Series
 from theory import symbols
 from theory.series import leading_order, order_in
-from invlin.studies._theory import evaluate
+from invlin.prediction import evaluate
 
 #: One component: a = 1.5, prior std 1.
 A, PRIOR_STD = 1.5, 1.0

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from invlin.priors import GaussianMixture
-from invlin.studies._theory import divergence_optimum, evaluate
+from invlin.prediction import divergence_optimum, evaluate
 from theory import symbols
 from theory.scalar import optimal_gain
 

@@ -1,6 +1,6 @@
-"""Evaluating the theory's predictions numerically (never re-derived here).
+"""Evaluating the theory's predictions numerically: the one bridge from :mod:`theory` to numbers.
 
-Every prediction a study plots or checks is a SymPy expression from :mod:`theory`, turned into
+Every prediction a study or a numeric check evaluates is a SymPy expression from :mod:`theory`, turned into
 a NumPy function by :func:`theory.numeric.numeric` (cached lambdify) and evaluated here.
 """
 
