@@ -165,7 +165,7 @@ from invlin.models import iresnet as iresnet_module
 from invlin.models.iresnet import IResNet
 model = IResNet(2, 4, 64, rng=0)
 rng = np.random.default_rng(0)
-for n in (100, 512):   # 100 points use the serial drivers, 512 the parallel ones
+for n in (100, 4096):  # 100 x 4 x 64 runs the serial drivers, 4096 x 4 x 64 the parallel ones
     x, t = rng.standard_normal((n, 2)), rng.standard_normal((n, 2))
     for reg in (None, "logdet", "divergence"):
         model._objective(x, t, None, reg, 0.18)
