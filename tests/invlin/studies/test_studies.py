@@ -25,16 +25,18 @@ ARCHITECTURE_CLAIMS = {
     "linear-reconstruction-operator", "linear-logdet-operator",
 }
 PRECISE_WHEN_QUICK = {"noise_sweep", "lipschitz_sweep"}
+FULL_RUN_CHECKS_ONLY = {"toy2d"}
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
 
-def assert_valid_record(record, name, out_dir, seed):
+def assert_valid_record(record, name, out_dir, seed, *, checks_expected=True):
     assert set(record) >= {"name", "title", "description", "settings", "seed", "tables",
                            "figures", "checks"}
     assert record["name"] == name and record["seed"] == seed
     assert record["title"] and record["description"] and record["settings"]
     json.loads(json.dumps(record, allow_nan=False))  # strict JSON
-    assert record["tables"] and record["figures"] and record["checks"]
+    assert record["tables"] and record["figures"]
+    assert bool(record["checks"]) == checks_expected
     for table in record["tables"]:
         assert table["title"] and table["rows"]
         assert all(len(row) == len(table["columns"]) for row in table["rows"])
@@ -62,7 +64,8 @@ def test_all_lists_importable_studies():
 @pytest.mark.parametrize("name", ALL)
 def test_quick_run_writes_a_valid_record(name, tmp_path):
     record = load(name).run(tmp_path, seed=3, quick=True, progress=False)
-    assert_valid_record(record, name, tmp_path, 3)
+    # toy2d's quick networks cannot resolve PM from MAP: its checks are made in full runs only
+    assert_valid_record(record, name, tmp_path, 3, checks_expected=name not in FULL_RUN_CHECKS_ONLY)
     if name in PRECISE_WHEN_QUICK:
         failed = [check for check in record["checks"] if not check["passed"]]
         assert not failed, failed
