@@ -5,5 +5,9 @@ from invlin.models.diagonal_linear import DiagonalLinear
 from invlin.models.diagonal_net import DiagonalNet
 from invlin.models.iresnet import IResNet
 from invlin.models.linear import Linear
+from invlin.models.logdet_estimator import StochasticEstimate, estimate_divergence, estimate_logdet
 
-__all__ = ["InvertibleModel", "Linear", "DiagonalLinear", "DiagonalNet", "IResNet"]
+__all__ = [
+    "InvertibleModel", "Linear", "DiagonalLinear", "DiagonalNet", "IResNet",
+    "StochasticEstimate", "estimate_divergence", "estimate_logdet",
+]
