@@ -17,6 +17,13 @@ which needs ``act''`` (the second derivative of the network). Kernels loop over 
 of samples whose size depends only on the number of samples (serially, or with ``prange`` in
 the ``*_parallel`` drivers); each chunk writes its own gradient slot and the slots are summed
 afterwards in a fixed order, so results do not depend on the number of threads.
+
+The training objective (:func:`_objective_chunk`) holds a chunk in a structure-of-arrays layout
+(samples on the last axis) so that its inner loops vectorise across samples. Kernels are
+compiled with ``error_model="numpy"``: Python's check of every float division for a zero
+divisor (which raises ZeroDivisionError) stops LLVM from vectorising loops that divide; no
+divisor here can be zero (counts N >= 1, pivots tested before the division, 2 + q >= 1 and
+1 + e >= 1 in the activations).
 """
 
 from __future__ import annotations
@@ -35,41 +42,75 @@ REG_DIVERGENCE = 2
 
 
 # -- activation ---------------------------------------------------------------------------------
-@njit(cache=True, inline="always")
+# tanh through expm1, written out so that loops over it vectorise (a libm call in a loop does not
+# vectorise without SVML, and the libm tanh dominated the kernels' run time). Cody-Waite
+# reduction x = k ln 2 + r, |r| <= ln(2)/2, with ln 2 split into a 32-bit head (exact k ln2_hi
+# for |k| < 2^20) and a tail (the fdlibm constants).
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e+00
+# beyond |h| = 20 tanh(h) rounds to +-1 (1 - tanh 20 = 8.5e-18 < eps / 2): clamp there
+_TANH_SATURATION = 20.0
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _tanh(hr):
+    """tanh(hr) = sign(hr) (-q) / (2 + q) with q = expm1(-2|hr|) in (-1, 0].
+
+    q = 2^k expm1(r) + (2^k - 1) with k = round(x / ln 2) <= 0 and expm1(r) by its Taylor
+    polynomial of degree 13 (remainder |r|^14 / 14! < 2e-17 |r|); the two terms of q have the
+    same sign, so nothing cancels, and -q / (2 + q) has a relative error of a few ulp (tested
+    against numpy.tanh). 2^k (k in [-58, 0]) is a product of exact powers of two chosen by the
+    bits of -k, branch-free.
+    """
+    x = -2.0 * min(abs(hr), _TANH_SATURATION)
+    k = np.floor(x * _INV_LN2 + 0.5)
+    r = (x - k * _LN2_HI) - k * _LN2_LO
+    p = r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (
+        1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (
+            1.0 / 3628800 + r * (1.0 / 39916800 + r * (1.0 / 479001600 + r * (
+                1.0 / 6227020800)))))))))))))
+    kk = np.int64(-k)
+    two_k = (((0.5 if kk & 1 else 1.0) * (0.25 if kk & 2 else 1.0))
+             * ((0.0625 if kk & 4 else 1.0) * (0.00390625 if kk & 8 else 1.0))
+             * ((2.0 ** -16 if kk & 16 else 1.0) * (2.0 ** -32 if kk & 32 else 1.0)))
+    q = two_k * p + (two_k - 1.0)
+    t = -q / (2.0 + q)
+    return -t if hr < 0.0 else t
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _softplus(hr):
+    """(softplus, its first and second derivative) at hr, evaluated without overflow."""
+    if hr >= 0.0:
+        e = math.exp(-hr)
+        s = 1.0 / (1.0 + e)
+        return hr + math.log1p(e), s, s * (1.0 - s)
+    e = math.exp(hr)
+    s = e / (1.0 + e)
+    return math.log1p(e), s, s * (1.0 - s)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
 def _activate(h, act, a, d1, d2):
-    """Fill a = act(h), d1 = act'(h), d2 = act''(h)."""
-    m = h.shape[0]
+    """Fill a = act(h), d1 = act'(h), d2 = act''(h).
+
+    The test of ``act`` stays outside the loops, so that the tanh loop vectorises.
+    """
     if act == TANH:
-        # tanh(h) = sign(h) (1 - e) / (1 + e), e = exp(-2|h|) <= 1: no overflow, absolute error
-        # a few ulp of 1 (all that enters the sums of O(1) terms below), and about four times
-        # faster than the libm tanh, which dominated the kernels' run time.
-        for r in range(m):
-            hr = h[r]
-            e = math.exp(-2.0 * abs(hr))
-            t = (1.0 - e) / (1.0 + e)
-            if hr < 0.0:
-                t = -t
+        for r in range(h.shape[0]):
+            t = _tanh(h[r])
             d = 1.0 - t * t
             a[r] = t
             d1[r] = d
             d2[r] = -2.0 * t * d
-    else:  # softplus, evaluated without overflow
-        for r in range(m):
-            hr = h[r]
-            if hr >= 0.0:
-                e = math.exp(-hr)
-                a[r] = hr + math.log1p(e)
-                s = 1.0 / (1.0 + e)
-            else:
-                e = math.exp(hr)
-                a[r] = math.log1p(e)
-                s = e / (1.0 + e)
-            d1[r] = s
-            d2[r] = s * (1.0 - s)
+    else:
+        for r in range(h.shape[0]):
+            a[r], d1[r], d2[r] = _softplus(h[r])
 
 
 # -- dot product over the hidden units ------------------------------------------------------------
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _dot(u, v):
     """sum_r u[r] v[r] with eight interleaved partial sums.
 
@@ -97,7 +138,7 @@ def _dot(u, v):
 
 
 # -- one block ----------------------------------------------------------------------------------
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _block_forward(W1T, b1, W2, b2, x_in, act, h, a, d1, d2, x_out):
     """x_out = x_in + W2 act(W1 x_in + b1) + b2; keeps h, act, act', act''."""
     n, m = W1T.shape
@@ -112,7 +153,7 @@ def _block_forward(W1T, b1, W2, b2, x_in, act, h, a, d1, d2, x_out):
         x_out[i] = x_in[i] + b2[i] + _dot(W2[i], a)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _block_jacobian(W1T, W2, d1, tmp, J):
     """J = I + W2 diag(d1) W1 (W1 given as W1T)."""
     n, m = W1T.shape
@@ -124,7 +165,7 @@ def _block_jacobian(W1T, W2, d1, tmp, J):
         J[i, i] += 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _residual_map(W1T, b1, W2, b2, y, target, act, h, a, d1, d2, out):
     """out = y + g(y) - target (the residual of one block's equation)."""
     _block_forward(W1T, b1, W2, b2, y, act, h, a, d1, d2, out)
@@ -134,7 +175,7 @@ def _residual_map(W1T, b1, W2, b2, y, target, act, h, a, d1, d2, out):
 
 
 # -- small dense linear algebra -------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _inverse_logdet(J, work, inv):
     """Gauss-Jordan elimination with partial pivoting: inv = J^{-1}; returns (sign, log|det J|).
 
@@ -182,7 +223,7 @@ def _inverse_logdet(J, work, inv):
     return sign, logabs
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _matmul_small(A, B, out):
     """out = A @ B for small square matrices (out must not alias A or B)."""
     n = A.shape[0]
@@ -195,7 +236,7 @@ def _matmul_small(A, B, out):
 
 
 # -- one sample: forward with stored state, and the reverse sweep ---------------------------------
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _forward_sample(W1T, b1, W2, b2, act, mode, x0, xs, H, A, D1, D2, Js, Jinvs, Fs, tmp, work):
     """Forward pass of one sample storing what the reverse sweep needs.
 
@@ -229,7 +270,7 @@ def _forward_sample(W1T, b1, W2, b2, act, mode, x0, xs, H, A, D1, D2, Js, Jinvs,
     return reg
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _backward_sample(W1T, W2, mode, cw, xs, A, D1, D2, Js, Jinvs, Fs, xbar, Fbar, Jbar, Fnew,
                      abar, sv, hbar, P, QT, xnew, gW1T, gb1, gW2, gb2):
     """Reverse sweep of one sample, accumulating into the gradient slots.
@@ -340,69 +381,286 @@ def _backward_sample(W1T, W2, mode, cw, xs, A, D1, D2, Js, Jinvs, Fs, xbar, Fbar
 # parallel driver (prange over the chunks); both visit the same chunks with the same arithmetic,
 # so they give bitwise identical results, and the class picks the parallel one only for enough
 # work to pay for the thread pool.
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def chunk_size(n_samples):
     """Samples per chunk: a function of the number of samples only (not of threads)."""
     return max(32, (n_samples + 127) // 128)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _gradient_slots(n_chunks, B, n, m):
     return (np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, m)),
             np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, n)))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
+def _sum(v, S):
+    """sum_{s < S} v[s] with eight interleaved partial sums (see :func:`_dot`)."""
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    s = 0
+    while s + 8 <= S:
+        s0 += v[s]
+        s1 += v[s + 1]
+        s2 += v[s + 2]
+        s3 += v[s + 3]
+        s4 += v[s + 4]
+        s5 += v[s + 5]
+        s6 += v[s + 6]
+        s7 += v[s + 7]
+        s += 8
+    while s < S:
+        s0 += v[s]
+        s += 1
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
+@njit(cache=True, error_model="numpy")
 def _objective_chunk(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, start, stop, data, reg,
                      gW1T, gb1, gW2, gb2):
-    """Data term, regulariser and gradient contributions of the samples [start, stop)."""
+    """Data term, regulariser and gradient contributions of the samples [start, stop).
+
+    Structure of arrays: every work array has the samples of the chunk on its last axis, and
+    every inner loop runs over those samples, so that LLVM vectorises across samples (the
+    per-sample loops over the small dimension n would not vectorise). The arithmetic per
+    sample is that of :func:`_forward_sample` and :func:`_backward_sample`.
+    """
     B, n, m = W1T.shape
     N = x.shape[0]
+    S = stop - start
     cw = c / N
-    xs = np.empty((B + 1, n))
-    H = np.empty((B, m))
-    A = np.empty((B, m))
-    D1 = np.empty((B, m))
-    D2 = np.empty((B, m))
-    Js = np.empty((B, n, n))
-    Jinvs = np.empty((B, n, n))
-    Fs = np.empty((B + 1, n, n))
-    tmp = np.empty(m)
+    X = np.empty((B + 1, n, S))
+    A = np.empty((B, m, S))
+    D1 = np.empty((B, m, S))
+    D2 = np.empty((B, m, S))
+    Js = np.empty((B, n, n, S))
+    Jinvs = np.empty((B, n, n, S))
+    Fs = np.empty((B + 1, n, n, S))
+    h = np.empty(S)
+    Jw = np.empty((n, n))
+    Jinv = np.empty((n, n))
     work = np.empty((n, n))
-    xbar = np.empty(n)
-    res = np.empty(n)
-    Fbar = np.empty((n, n))
-    Jbar = np.empty((n, n))
-    Fnew = np.empty((n, n))
-    abar = np.empty(m)
-    sv = np.empty(m)
-    hbar = np.empty(m)
-    P = np.empty((n, m))
-    QT = np.empty((n, m))
-    xnew = np.empty(n)
-    for s in range(start, stop):
-        reg[s] = _forward_sample(W1T, b1, W2, b2, act, mode, x[s], xs, H, A, D1, D2, Js, Jinvs,
-                                 Fs, tmp, work)
+    res = np.empty((n, S))
+    value = np.empty(S)
+    xbar = np.empty((n, S))
+    xnew = np.empty((n, S))
+    Fbar = np.empty((n, n, S))
+    Jbar = np.empty((n, n, S))
+    abar = np.empty(S)
+    sv = np.empty(S)
+    hbar = np.empty(S)
+    tmp = np.empty(S)
+    comb = np.empty(S)
+    rg = np.zeros(S)
+    for j in range(n):
+        for s in range(S):
+            X[0, j, s] = x[start + s, j]
+    if mode == REG_DIVERGENCE:
         for i in range(n):
-            res[i] = xs[B, i] - t[s, i]
-        value = 0.0
-        if use_metric:
+            for j in range(n):
+                for s in range(S):
+                    Fs[0, i, j, s] = 1.0 if i == j else 0.0
+    # -- forward: blocks, Jacobians, and the regulariser ----------------------------------------
+    for k in range(B):
+        w1t = W1T[k]
+        w2 = W2[k]
+        xk = X[k]
+        xo = X[k + 1]
+        ak = A[k]
+        d1k = D1[k]
+        d2k = D2[k]
+        Jk = Js[k]
+        for i in range(n):
+            for s in range(S):
+                xo[i, s] = xk[i, s] + b2[k, i]
+        if mode != REG_NONE:
             for i in range(n):
-                mr = 0.0
                 for j in range(n):
-                    mr += M[i, j] * res[j]
-                value += res[i] * mr
-                xbar[i] = 2.0 * mr / N
-        else:
+                    for s in range(S):
+                        Jk[i, j, s] = 1.0 if i == j else 0.0
+        for r in range(m):
+            for s in range(S):
+                h[s] = b1[k, r]
+            for j in range(n):
+                w = w1t[j, r]
+                for s in range(S):
+                    h[s] += w * xk[j, s]
+            if act == TANH:
+                for s in range(S):
+                    th = _tanh(h[s])
+                    d = 1.0 - th * th
+                    ak[r, s] = th
+                    d1k[r, s] = d
+                    d2k[r, s] = -2.0 * th * d
+            else:
+                for s in range(S):
+                    ak[r, s], d1k[r, s], d2k[r, s] = _softplus(h[s])
             for i in range(n):
-                value += res[i] * res[i]
-                xbar[i] = 2.0 * res[i] / N
-        data[s] = value
-        _backward_sample(W1T, W2, mode, cw, xs, A, D1, D2, Js, Jinvs, Fs, xbar, Fbar, Jbar, Fnew,
-                         abar, sv, hbar, P, QT, xnew, gW1T, gb1, gW2, gb2)
+                w = w2[i, r]
+                for s in range(S):
+                    xo[i, s] += w * ak[r, s]
+            if mode != REG_NONE:
+                for i in range(n):
+                    for j in range(n):
+                        w = w2[i, r] * w1t[j, r]
+                        for s in range(S):
+                            Jk[i, j, s] += w * d1k[r, s]
+        if mode == REG_LOGDET:
+            Jik = Jinvs[k]
+            for s in range(S):
+                for i in range(n):
+                    for j in range(n):
+                        Jw[i, j] = Jk[i, j, s]
+                sign, logabs = _inverse_logdet(Jw, work, Jinv)
+                if sign <= 0.0:
+                    rg[s] = np.nan
+                else:
+                    rg[s] += logabs
+                for i in range(n):
+                    for j in range(n):
+                        Jik[i, j, s] = Jinv[i, j]
+        elif mode == REG_DIVERGENCE:
+            Fk = Fs[k]
+            Fo = Fs[k + 1]
+            for i in range(n):
+                for j in range(n):
+                    for s in range(S):
+                        Fo[i, j, s] = 0.0
+                    for q in range(n):
+                        for s in range(S):
+                            Fo[i, j, s] += Jk[i, q, s] * Fk[q, j, s]
+    if mode == REG_DIVERGENCE:
+        for i in range(n):
+            for s in range(S):
+                rg[s] += Fs[B, i, i, s]
+    # -- data term and the adjoint of the output ------------------------------------------------
+    for i in range(n):
+        for s in range(S):
+            res[i, s] = X[B, i, s] - t[start + s, i]
+    for s in range(S):
+        value[s] = 0.0
+    if use_metric:
+        for i in range(n):
+            for s in range(S):
+                tmp[s] = 0.0
+            for j in range(n):
+                w = M[i, j]
+                for s in range(S):
+                    tmp[s] += w * res[j, s]
+            for s in range(S):
+                value[s] += res[i, s] * tmp[s]
+                xbar[i, s] = 2.0 * tmp[s] / N
+    else:
+        for i in range(n):
+            for s in range(S):
+                value[s] += res[i, s] * res[i, s]
+                xbar[i, s] = 2.0 * res[i, s] / N
+    for s in range(S):
+        data[start + s] = value[s]
+        reg[start + s] = rg[s]
+    # -- reverse sweep ----------------------------------------------------------------------------
+    if mode == REG_DIVERGENCE:
+        for i in range(n):
+            for j in range(n):
+                for s in range(S):
+                    Fbar[i, j, s] = -cw if i == j else 0.0
+    for k in range(B - 1, -1, -1):
+        w1t = W1T[k]
+        w2 = W2[k]
+        xk = X[k]
+        ak = A[k]
+        d1k = D1[k]
+        d2k = D2[k]
+        if mode == REG_LOGDET:
+            # d log det J / dJ = J^{-T}
+            Jik = Jinvs[k]
+            for i in range(n):
+                for j in range(n):
+                    for s in range(S):
+                        Jbar[i, j, s] = -cw * Jik[j, i, s]
+        elif mode == REG_DIVERGENCE:
+            # F_k = J_k F_{k-1}: Jbar = Fbar F_{k-1}^T, Fbar <- J_k^T Fbar (Jinvs as scratch)
+            Fk = Fs[k]
+            Jk = Js[k]
+            Fn = Jinvs[k]
+            for i in range(n):
+                for j in range(n):
+                    for s in range(S):
+                        Jbar[i, j, s] = 0.0
+                        Fn[i, j, s] = 0.0
+                    for q in range(n):
+                        for s in range(S):
+                            Jbar[i, j, s] += Fbar[i, q, s] * Fk[j, q, s]
+                            Fn[i, j, s] += Jk[q, i, s] * Fbar[q, j, s]
+            for i in range(n):
+                for j in range(n):
+                    for s in range(S):
+                        Fbar[i, j, s] = Fn[i, j, s]
+        for i in range(n):
+            gb2[k, i] += _sum(xbar[i], S)
+            for s in range(S):
+                xnew[i, s] = xbar[i, s]
+        for r in range(m):
+            # adjoint of act(h_r) from the block output
+            for s in range(S):
+                abar[s] = 0.0
+            for i in range(n):
+                w = w2[i, r]
+                for s in range(S):
+                    abar[s] += w * xbar[i, s]
+            if mode != REG_NONE:
+                # adjoint of act'(h_r): sum_ij W2[i, r] Jbar[i, j] W1[r, j]
+                for s in range(S):
+                    sv[s] = 0.0
+                for i in range(n):
+                    for j in range(n):
+                        w = w2[i, r] * w1t[j, r]
+                        for s in range(S):
+                            sv[s] += w * Jbar[i, j, s]
+                for s in range(S):
+                    hbar[s] = abar[s] * d1k[r, s] + sv[s] * d2k[r, s]
+            else:
+                for s in range(S):
+                    hbar[s] = abar[s] * d1k[r, s]
+            gb1[k, r] += _sum(hbar, S)
+            for j in range(n):
+                # W1[r, j]: hbar x_j, and d1 (W2^T Jbar)[r, j] through act'
+                for s in range(S):
+                    tmp[s] = hbar[s] * xk[j, s]
+                if mode != REG_NONE:
+                    for s in range(S):
+                        comb[s] = 0.0
+                    for i in range(n):
+                        w = w2[i, r]
+                        for s in range(S):
+                            comb[s] += w * Jbar[i, j, s]
+                    for s in range(S):
+                        tmp[s] += d1k[r, s] * comb[s]
+                gW1T[k, j, r] += _sum(tmp, S)
+            for i in range(n):
+                # W2[i, r]: xbar_i act(h_r), and d1 (Jbar W1^T)[i, r] through act'
+                for s in range(S):
+                    tmp[s] = xbar[i, s] * ak[r, s]
+                if mode != REG_NONE:
+                    for s in range(S):
+                        comb[s] = 0.0
+                    for j in range(n):
+                        w = w1t[j, r]
+                        for s in range(S):
+                            comb[s] += Jbar[i, j, s] * w
+                    for s in range(S):
+                        tmp[s] += d1k[r, s] * comb[s]
+                gW2[k, i, r] += _sum(tmp, S)
+            # adjoint of the block input
+            for j in range(n):
+                w = w1t[j, r]
+                for s in range(S):
+                    xnew[j, s] += w * hbar[s]
+        for j in range(n):
+            for s in range(S):
+                xbar[j, s] = xnew[j, s]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def objective_serial(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
     """Per-sample data term |phi(x_i) - t_i|^2_M and regulariser R(x_i), and chunk gradients.
 
@@ -422,7 +680,7 @@ def objective_serial(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
     return data, reg, gW1T, gb1, gW2, gb2
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def objective_parallel(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
     """:func:`objective_serial` with the chunks distributed over threads."""
     B, n, m = W1T.shape
@@ -438,7 +696,7 @@ def objective_parallel(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
     return data, reg, gW1T, gb1, gW2, gb2
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _reconstruction_chunk(W1T, b1, W2, b2, act, xhat, x, start, stop, data, singular, gW1T, gb1,
                           gW2, gb2):
     """Per-sample |xhat_i - x_i|^2 and gradient contributions of mean_i |phi^{-1}(u_i) - x_i|^2.
@@ -492,7 +750,7 @@ def _reconstruction_chunk(W1T, b1, W2, b2, act, xhat, x, start, stop, data, sing
                          Fnew, abar, sv, hbar, P, QT, xnew, gW1T, gb1, gW2, gb2)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def reconstruction_serial(W1T, b1, W2, b2, act, xhat, x):
     """Per-sample squared errors, singular-Jacobian flags and chunk gradients (see the chunk)."""
     B, n, m = W1T.shape
@@ -508,7 +766,7 @@ def reconstruction_serial(W1T, b1, W2, b2, act, xhat, x):
     return data, singular, gW1T, gb1, gW2, gb2
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def reconstruction_parallel(W1T, b1, W2, b2, act, xhat, x):
     """:func:`reconstruction_serial` with the chunks distributed over threads."""
     B, n, m = W1T.shape
@@ -524,7 +782,7 @@ def reconstruction_parallel(W1T, b1, W2, b2, act, xhat, x):
     return data, singular, gW1T, gb1, gW2, gb2
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, start, stop, jac, reg):
     """R(x_i) for the mode, and for REG_DIVERGENCE also D phi(x_i) = J_B ... J_1.
 
@@ -551,7 +809,7 @@ def _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, start, stop, jac, reg):
                     jac[s, i, j] = Fs[B, i, j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _forward_chunk(W1T, b1, W2, b2, act, x, start, stop, out):
     B, n, m = W1T.shape
     h = np.empty(m)
@@ -571,7 +829,7 @@ def _forward_chunk(W1T, b1, W2, b2, act, x, start, stop, out):
             out[s, j] = cur[j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def forward_serial(W1T, b1, W2, b2, act, x):
     """phi(x_i) for every sample."""
     N, n = x.shape
@@ -582,7 +840,7 @@ def forward_serial(W1T, b1, W2, b2, act, x):
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def forward_parallel(W1T, b1, W2, b2, act, x):
     """:func:`forward_serial` with the chunks distributed over threads."""
     N, n = x.shape
@@ -593,7 +851,7 @@ def forward_parallel(W1T, b1, W2, b2, act, x):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def jacobian_serial(W1T, b1, W2, b2, act, x, mode):
     """Exact Jacobians (mode REG_DIVERGENCE, else zeros) and R(x_i) (see the chunk)."""
     N, n = x.shape
@@ -605,7 +863,7 @@ def jacobian_serial(W1T, b1, W2, b2, act, x, mode):
     return jac, reg
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def jacobian_parallel(W1T, b1, W2, b2, act, x, mode):
     """:func:`jacobian_serial` with the chunks distributed over threads."""
     N, n = x.shape
@@ -617,7 +875,7 @@ def jacobian_parallel(W1T, b1, W2, b2, act, x, mode):
     return jac, reg
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, start,
                    stop, out, iters, ok):
     """Invert phi block by block in reverse: solve y + g_k(y) = target for k = B, ..., 1.
@@ -682,7 +940,7 @@ def _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_
             out[s, j] = target[j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _norm(v):
     s = 0.0
     for j in range(v.shape[0]):
@@ -690,7 +948,7 @@ def _norm(v):
     return math.sqrt(s)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def inverse_serial(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
     """Preimages, iterations per sample and per-sample success (see the chunk)."""
     N, n = u.shape
@@ -704,7 +962,7 @@ def inverse_serial(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_
     return out, iters, ok
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def inverse_parallel(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
     """:func:`inverse_serial` with the chunks distributed over threads."""
     N, n = u.shape
@@ -718,7 +976,7 @@ def inverse_parallel(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newto
     return out, iters, ok
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, start, stop, est):
     """Per-sample, per-probe Hutchinson estimates of R(x_i).
 
@@ -774,7 +1032,7 @@ def _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, start, stop,
             est[s, p] = total
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def hutchinson_serial(W1T, b1, W2, b2, act, x, probes, order, mode):
     """Per-sample, per-probe estimates, shape (N, n_probes) (see the chunk)."""
     N = x.shape[0]
@@ -786,7 +1044,7 @@ def hutchinson_serial(W1T, b1, W2, b2, act, x, probes, order, mode):
     return est
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def hutchinson_parallel(W1T, b1, W2, b2, act, x, probes, order, mode):
     """:func:`hutchinson_serial` with the chunks distributed over threads."""
     N = x.shape[0]
@@ -798,7 +1056,7 @@ def hutchinson_parallel(W1T, b1, W2, b2, act, x, probes, order, mode):
     return est
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _jg_vector(W1T, W2, d1, w, hv, out):
     """out = J_g w = W2 diag(d1) W1 w."""
     n, m = W1T.shape
