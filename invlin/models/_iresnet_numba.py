@@ -115,9 +115,10 @@ def _activate(h, act, a, d1, d2):
 def _dot(u, v):
     """sum_r u[r] v[r] with eight interleaved partial sums.
 
-    A single running sum is a chain of dependent additions that cannot be vectorised without
-    reassociation (fastmath, which we do not use); eight partial sums in a fixed order are
-    deterministic, vectorise, and make these dot products several times faster.
+    A single running sum is a chain of dependent additions, each waiting for the previous one
+    (reassociating it would need fastmath, which we do not use); eight independent partial sums,
+    combined in a fixed order, are deterministic and overlap in the pipeline, which makes these
+    dot products several times faster (LLVM still emits scalar instructions for them).
     """
     m = u.shape[0]
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
@@ -450,8 +451,10 @@ def _objective_chunk(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, start, 
     Structure of arrays: the chunk is processed in tiles of at most TILE samples; every work
     array (allocated once per chunk) has the samples of a tile on its last axis, and every
     inner loop runs over those samples, so that LLVM vectorises across samples (the
-    per-sample loops over the small dimension n would not vectorise). The arithmetic per
-    sample is that of :func:`_forward_sample` and :func:`_backward_sample`.
+    per-sample loops over the small dimension n would not vectorise). The mathematics per
+    sample is that of :func:`_forward_sample` and :func:`_backward_sample`; only the order of
+    some sums differs. The parameter adjoints are sums over the samples (eight partial sums,
+    :func:`_dot_rows`).
     """
     B, n, m = W1T.shape
     N = x.shape[0]
