@@ -110,11 +110,11 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
 
     Notes
     -----
-    The model is projected once before the first step. Each step: evaluate the loss and
-    gradient at :math:`\theta_t`, take an Adam step, and project (``model.project()``), i.e.
-    projected Adam, so that constrained optima on the boundary are reached exactly. The stopping rule uses the projected gradient
-    :math:`|\theta - P(\theta - \nabla L)|`, which vanishes exactly at constrained stationary
-    points. The result is a deterministic function of ``seed``.
+    The model is projected once before the first step. Each step: evaluate the loss and gradient
+    at :math:`\theta_t`, take an Adam step, and project (``model.project()``), i.e. projected
+    Adam, so that constrained optima on the boundary are reached exactly. The stopping rule uses
+    the projected gradient :math:`|\theta - P(\theta - \nabla L)|`, which vanishes exactly at
+    constrained stationary points. The result is a deterministic function of ``seed``.
     """
     loss_obj = Loss(loss, form=form, weight=weight)
     loss_obj.check_compatible(model, problem)
