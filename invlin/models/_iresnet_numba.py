@@ -18,7 +18,7 @@ of samples whose size depends only on the number of samples (serially, or with `
 the ``*_parallel`` drivers); each chunk writes its own gradient slot and the slots are summed
 afterwards in a fixed order, so results do not depend on the number of threads.
 
-The training objective (:func:`_objective_chunk`) holds a chunk in a structure-of-arrays layout
+The training objective (:func:`_objective_chunks`) holds a chunk in a structure-of-arrays layout
 (samples on the last axis) so that its inner loops vectorise across samples. Kernels are
 compiled with ``error_model="numpy"``: Python's check of every float division for a zero
 divisor (which raises ZeroDivisionError) stops LLVM from vectorising loops that divide; no
@@ -389,6 +389,12 @@ def _backward_sample(W1T, W2, mode, cw, xs, A, D1, D2, Js, Jinvs, Fs, xbar, Fbar
 TILE = 128
 
 
+# Groups of chunks that share one set of work arrays in the parallel objective driver: enough
+# for 16 threads, and it caps the fresh work memory of a call (fresh large allocations are
+# page-faulted in again on every call) at 16 sets. A constant, so thread-count independent.
+PARALLEL_GROUPS = 16
+
+
 @njit(cache=True, error_model="numpy")
 def chunk_size(n_samples):
     """Samples per chunk: a function of the number of samples only (not of threads)."""
@@ -444,12 +450,13 @@ def _dot_rows(U, a, V, b, S):
 
 
 @njit(cache=True, error_model="numpy")
-def _objective_chunk(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, start, stop, data, reg,
-                     gW1T, gb1, gW2, gb2):
-    """Data term, regulariser and gradient contributions of the samples [start, stop).
+def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, first, step, data, reg,
+                      GW1T, Gb1, GW2, Gb2):
+    """Data term, regulariser and gradient slots of the chunks first, first + step, ...
 
-    Structure of arrays: the chunk is processed in tiles of at most TILE samples; every work
-    array (allocated once per chunk) has the samples of a tile on its last axis, and every
+    Structure of arrays: a chunk is processed in tiles of at most TILE samples; every work
+    array (allocated once per call, reused by every chunk and tile) has the samples of a tile
+    on its last axis, and every
     inner loop runs over those samples, so that LLVM vectorises across samples (the
     per-sample loops over the small dimension n would not vectorise). The mathematics per
     sample is that of :func:`_forward_sample` and :func:`_backward_sample`; only the order of
@@ -458,7 +465,9 @@ def _objective_chunk(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, start, 
     """
     B, n, m = W1T.shape
     N = x.shape[0]
-    T = min(TILE, stop - start)
+    cs = chunk_size(N)
+    n_chunks = (N + cs - 1) // cs
+    T = min(TILE, cs, N)
     cw = c / N
     X = np.empty((B + 1, n, T))
     A = np.empty((B, m, T))
@@ -481,200 +490,208 @@ def _objective_chunk(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, start, 
     sv = np.empty(T)
     hbar = np.empty((1, T))
     rg = np.empty(T)
-    for t0 in range(start, stop, TILE):
-        S = min(TILE, stop - t0)
-        for s in range(S):
-            rg[s] = 0.0
-        for j in range(n):
+    for ci in range(first, n_chunks, step):
+        start = ci * cs
+        stop = min(N, start + cs)
+        gW1T = GW1T[ci]
+        gb1 = Gb1[ci]
+        gW2 = GW2[ci]
+        gb2 = Gb2[ci]
+        for t0 in range(start, stop, TILE):
+            S = min(TILE, stop - t0)
             for s in range(S):
-                X[0, j, s] = x[t0 + s, j]
-        if mode == REG_DIVERGENCE:
-            for i in range(n):
-                for j in range(n):
-                    for s in range(S):
-                        Fs[0, i, j, s] = 1.0 if i == j else 0.0
-        # -- forward: blocks, Jacobians, and the regulariser -----------------------------------
-        for k in range(B):
-            w1t = W1T[k]
-            w2 = W2[k]
-            xk = X[k]
-            xo = X[k + 1]
-            ak = A[k]
-            d1k = D1[k]
-            d2k = D2[k]
-            Jk = Js[k]
-            for i in range(n):
-                for s in range(S):
-                    xo[i, s] = xk[i, s] + b2[k, i]
-            if mode != REG_NONE:
-                for i in range(n):
-                    for j in range(n):
-                        for s in range(S):
-                            Jk[i, j, s] = 1.0 if i == j else 0.0
-            for r in range(m):
-                for s in range(S):
-                    h[s] = b1[k, r]
-                for j in range(n):
-                    w = w1t[j, r]
-                    for s in range(S):
-                        h[s] += w * xk[j, s]
-                if act == TANH:
-                    for s in range(S):
-                        th = _tanh(h[s])
-                        d = 1.0 - th * th
-                        ak[r, s] = th
-                        d1k[r, s] = d
-                        d2k[r, s] = -2.0 * th * d
-                else:
-                    for s in range(S):
-                        ak[r, s], d1k[r, s], d2k[r, s] = _softplus(h[s])
-                for i in range(n):
-                    w = w2[i, r]
-                    for s in range(S):
-                        xo[i, s] += w * ak[r, s]
-                if mode != REG_NONE:
-                    for i in range(n):
-                        for j in range(n):
-                            w = w2[i, r] * w1t[j, r]
-                            for s in range(S):
-                                Jk[i, j, s] += w * d1k[r, s]
-            if mode == REG_LOGDET:
-                Jik = Jinvs[k]
-                for s in range(S):
-                    for i in range(n):
-                        for j in range(n):
-                            Jw[i, j] = Jk[i, j, s]
-                    sign, logabs = _inverse_logdet(Jw, work, Jinv)
-                    if sign <= 0.0:
-                        rg[s] = np.nan
-                    else:
-                        rg[s] += logabs
-                    for i in range(n):
-                        for j in range(n):
-                            Jik[i, j, s] = Jinv[i, j]
-            elif mode == REG_DIVERGENCE:
-                Fk = Fs[k]
-                Fo = Fs[k + 1]
-                for i in range(n):
-                    for j in range(n):
-                        for s in range(S):
-                            Fo[i, j, s] = 0.0
-                        for q in range(n):
-                            for s in range(S):
-                                Fo[i, j, s] += Jk[i, q, s] * Fk[q, j, s]
-        if mode == REG_DIVERGENCE:
-            for i in range(n):
-                for s in range(S):
-                    rg[s] += Fs[B, i, i, s]
-        # -- data term and the adjoint of the output -------------------------------------------
-        for i in range(n):
-            for s in range(S):
-                res[i, s] = X[B, i, s] - t[t0 + s, i]
-        for s in range(S):
-            value[s] = 0.0
-        if use_metric:
-            for i in range(n):
-                for s in range(S):
-                    sv[s] = 0.0
-                for j in range(n):
-                    w = M[i, j]
-                    for s in range(S):
-                        sv[s] += w * res[j, s]
-                for s in range(S):
-                    value[s] += res[i, s] * sv[s]
-                    xbar[i, s] = 2.0 * sv[s] / N
-        else:
-            for i in range(n):
-                for s in range(S):
-                    value[s] += res[i, s] * res[i, s]
-                    xbar[i, s] = 2.0 * res[i, s] / N
-        for s in range(S):
-            data[t0 + s] = value[s]
-            reg[t0 + s] = rg[s]
-        # -- reverse sweep ---------------------------------------------------------------------
-        if mode == REG_DIVERGENCE:
-            for i in range(n):
-                for j in range(n):
-                    for s in range(S):
-                        Fbar[i, j, s] = -cw if i == j else 0.0
-        for k in range(B - 1, -1, -1):
-            w1t = W1T[k]
-            w2 = W2[k]
-            xk = X[k]
-            ak = A[k]
-            d1k = D1[k]
-            d2k = D2[k]
-            if mode == REG_LOGDET:
-                # d log det J / dJ = J^{-T}
-                Jik = Jinvs[k]
-                for i in range(n):
-                    for j in range(n):
-                        for s in range(S):
-                            Jbar[i, j, s] = -cw * Jik[j, i, s]
-            elif mode == REG_DIVERGENCE:
-                # F_k = J_k F_{k-1}: Jbar = Fbar F_{k-1}^T, Fbar <- J_k^T Fbar (Jinvs as scratch)
-                Fk = Fs[k]
-                Jk = Js[k]
-                Fn = Jinvs[k]
-                for i in range(n):
-                    for j in range(n):
-                        for s in range(S):
-                            Jbar[i, j, s] = 0.0
-                            Fn[i, j, s] = 0.0
-                        for q in range(n):
-                            for s in range(S):
-                                Jbar[i, j, s] += Fbar[i, q, s] * Fk[j, q, s]
-                                Fn[i, j, s] += Jk[q, i, s] * Fbar[q, j, s]
-                for i in range(n):
-                    for j in range(n):
-                        for s in range(S):
-                            Fbar[i, j, s] = Fn[i, j, s]
-            for i in range(n):
-                gb2[k, i] += _sum_row(xbar, i, S)
-                for s in range(S):
-                    xnew[i, s] = xbar[i, s]
-            for r in range(m):
-                # adjoint of act(h_r) from the block output
-                for s in range(S):
-                    abar[s] = 0.0
-                for i in range(n):
-                    w = w2[i, r]
-                    for s in range(S):
-                        abar[s] += w * xbar[i, s]
-                if mode != REG_NONE:
-                    # adjoint of act'(h_r): sum_ij W2[i, r] Jbar[i, j] W1[r, j]
-                    for s in range(S):
-                        sv[s] = 0.0
-                    for i in range(n):
-                        for j in range(n):
-                            w = w2[i, r] * w1t[j, r]
-                            for s in range(S):
-                                sv[s] += w * Jbar[i, j, s]
-                    for s in range(S):
-                        hbar[0, s] = abar[s] * d1k[r, s] + sv[s] * d2k[r, s]
-                    # through act'(h_r) in J: with E_ij = sum_s act'(h_r) Jbar[i, j], W1[r, j]
-                    # gains sum_i W2[i, r] E_ij and W2[i, r] gains sum_j E_ij W1[r, j]
-                    for i in range(n):
-                        for j in range(n):
-                            e = _dot_rows(d1k, r, Jbar[i], j, S)
-                            gW1T[k, j, r] += w2[i, r] * e
-                            gW2[k, i, r] += e * w1t[j, r]
-                else:
-                    for s in range(S):
-                        hbar[0, s] = abar[s] * d1k[r, s]
-                gb1[k, r] += _sum_row(hbar, 0, S)
-                for j in range(n):
-                    gW1T[k, j, r] += _dot_rows(hbar, 0, xk, j, S)
-                for i in range(n):
-                    gW2[k, i, r] += _dot_rows(xbar, i, ak, r, S)
-                # adjoint of the block input
-                for j in range(n):
-                    w = w1t[j, r]
-                    for s in range(S):
-                        xnew[j, s] += w * hbar[0, s]
+                rg[s] = 0.0
             for j in range(n):
                 for s in range(S):
-                    xbar[j, s] = xnew[j, s]
+                    X[0, j, s] = x[t0 + s, j]
+            if mode == REG_DIVERGENCE:
+                for i in range(n):
+                    for j in range(n):
+                        for s in range(S):
+                            Fs[0, i, j, s] = 1.0 if i == j else 0.0
+            # -- forward: blocks, Jacobians, and the regulariser -----------------------------------
+            for k in range(B):
+                w1t = W1T[k]
+                w2 = W2[k]
+                xk = X[k]
+                xo = X[k + 1]
+                ak = A[k]
+                d1k = D1[k]
+                d2k = D2[k]
+                Jk = Js[k]
+                for i in range(n):
+                    for s in range(S):
+                        xo[i, s] = xk[i, s] + b2[k, i]
+                if mode != REG_NONE:
+                    for i in range(n):
+                        for j in range(n):
+                            for s in range(S):
+                                Jk[i, j, s] = 1.0 if i == j else 0.0
+                for r in range(m):
+                    for s in range(S):
+                        h[s] = b1[k, r]
+                    for j in range(n):
+                        w = w1t[j, r]
+                        for s in range(S):
+                            h[s] += w * xk[j, s]
+                    if act == TANH:
+                        for s in range(S):
+                            th = _tanh(h[s])
+                            d = 1.0 - th * th
+                            ak[r, s] = th
+                            d1k[r, s] = d
+                            d2k[r, s] = -2.0 * th * d
+                    else:
+                        for s in range(S):
+                            ak[r, s], d1k[r, s], d2k[r, s] = _softplus(h[s])
+                    for i in range(n):
+                        w = w2[i, r]
+                        for s in range(S):
+                            xo[i, s] += w * ak[r, s]
+                    if mode != REG_NONE:
+                        for i in range(n):
+                            for j in range(n):
+                                w = w2[i, r] * w1t[j, r]
+                                for s in range(S):
+                                    Jk[i, j, s] += w * d1k[r, s]
+                if mode == REG_LOGDET:
+                    Jik = Jinvs[k]
+                    for s in range(S):
+                        for i in range(n):
+                            for j in range(n):
+                                Jw[i, j] = Jk[i, j, s]
+                        sign, logabs = _inverse_logdet(Jw, work, Jinv)
+                        if sign <= 0.0:
+                            rg[s] = np.nan
+                        else:
+                            rg[s] += logabs
+                        for i in range(n):
+                            for j in range(n):
+                                Jik[i, j, s] = Jinv[i, j]
+                elif mode == REG_DIVERGENCE:
+                    Fk = Fs[k]
+                    Fo = Fs[k + 1]
+                    for i in range(n):
+                        for j in range(n):
+                            for s in range(S):
+                                Fo[i, j, s] = 0.0
+                            for q in range(n):
+                                for s in range(S):
+                                    Fo[i, j, s] += Jk[i, q, s] * Fk[q, j, s]
+            if mode == REG_DIVERGENCE:
+                for i in range(n):
+                    for s in range(S):
+                        rg[s] += Fs[B, i, i, s]
+            # -- data term and the adjoint of the output -------------------------------------------
+            for i in range(n):
+                for s in range(S):
+                    res[i, s] = X[B, i, s] - t[t0 + s, i]
+            for s in range(S):
+                value[s] = 0.0
+            if use_metric:
+                for i in range(n):
+                    for s in range(S):
+                        sv[s] = 0.0
+                    for j in range(n):
+                        w = M[i, j]
+                        for s in range(S):
+                            sv[s] += w * res[j, s]
+                    for s in range(S):
+                        value[s] += res[i, s] * sv[s]
+                        xbar[i, s] = 2.0 * sv[s] / N
+            else:
+                for i in range(n):
+                    for s in range(S):
+                        value[s] += res[i, s] * res[i, s]
+                        xbar[i, s] = 2.0 * res[i, s] / N
+            for s in range(S):
+                data[t0 + s] = value[s]
+                reg[t0 + s] = rg[s]
+            # -- reverse sweep ---------------------------------------------------------------------
+            if mode == REG_DIVERGENCE:
+                for i in range(n):
+                    for j in range(n):
+                        for s in range(S):
+                            Fbar[i, j, s] = -cw if i == j else 0.0
+            for k in range(B - 1, -1, -1):
+                w1t = W1T[k]
+                w2 = W2[k]
+                xk = X[k]
+                ak = A[k]
+                d1k = D1[k]
+                d2k = D2[k]
+                if mode == REG_LOGDET:
+                    # d log det J / dJ = J^{-T}
+                    Jik = Jinvs[k]
+                    for i in range(n):
+                        for j in range(n):
+                            for s in range(S):
+                                Jbar[i, j, s] = -cw * Jik[j, i, s]
+                elif mode == REG_DIVERGENCE:
+                    # F_k = J_k F_{k-1}: Jbar = Fbar F_{k-1}^T, Fbar <- J_k^T Fbar
+                    # (Jinvs as scratch)
+                    Fk = Fs[k]
+                    Jk = Js[k]
+                    Fn = Jinvs[k]
+                    for i in range(n):
+                        for j in range(n):
+                            for s in range(S):
+                                Jbar[i, j, s] = 0.0
+                                Fn[i, j, s] = 0.0
+                            for q in range(n):
+                                for s in range(S):
+                                    Jbar[i, j, s] += Fbar[i, q, s] * Fk[j, q, s]
+                                    Fn[i, j, s] += Jk[q, i, s] * Fbar[q, j, s]
+                    for i in range(n):
+                        for j in range(n):
+                            for s in range(S):
+                                Fbar[i, j, s] = Fn[i, j, s]
+                for i in range(n):
+                    gb2[k, i] += _sum_row(xbar, i, S)
+                    for s in range(S):
+                        xnew[i, s] = xbar[i, s]
+                for r in range(m):
+                    # adjoint of act(h_r) from the block output
+                    for s in range(S):
+                        abar[s] = 0.0
+                    for i in range(n):
+                        w = w2[i, r]
+                        for s in range(S):
+                            abar[s] += w * xbar[i, s]
+                    if mode != REG_NONE:
+                        # adjoint of act'(h_r): sum_ij W2[i, r] Jbar[i, j] W1[r, j]
+                        for s in range(S):
+                            sv[s] = 0.0
+                        for i in range(n):
+                            for j in range(n):
+                                w = w2[i, r] * w1t[j, r]
+                                for s in range(S):
+                                    sv[s] += w * Jbar[i, j, s]
+                        for s in range(S):
+                            hbar[0, s] = abar[s] * d1k[r, s] + sv[s] * d2k[r, s]
+                        # through act'(h_r) in J: with E_ij = sum_s act'(h_r) Jbar[i, j], W1[r, j]
+                        # gains sum_i W2[i, r] E_ij and W2[i, r] gains sum_j E_ij W1[r, j]
+                        for i in range(n):
+                            for j in range(n):
+                                e = _dot_rows(d1k, r, Jbar[i], j, S)
+                                gW1T[k, j, r] += w2[i, r] * e
+                                gW2[k, i, r] += e * w1t[j, r]
+                    else:
+                        for s in range(S):
+                            hbar[0, s] = abar[s] * d1k[r, s]
+                    gb1[k, r] += _sum_row(hbar, 0, S)
+                    for j in range(n):
+                        gW1T[k, j, r] += _dot_rows(hbar, 0, xk, j, S)
+                    for i in range(n):
+                        gW2[k, i, r] += _dot_rows(xbar, i, ak, r, S)
+                    # adjoint of the block input
+                    for j in range(n):
+                        w = w1t[j, r]
+                        for s in range(S):
+                            xnew[j, s] += w * hbar[0, s]
+                for j in range(n):
+                    for s in range(S):
+                        xbar[j, s] = xnew[j, s]
 
 
 @njit(cache=True, error_model="numpy")
@@ -691,15 +708,20 @@ def objective_serial(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
     data = np.empty(N)
     reg = np.zeros(N)
     gW1T, gb1, gW2, gb2 = _gradient_slots(n_chunks, B, n, m)
-    for ci in range(n_chunks):
-        _objective_chunk(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, ci * cs,
-                         min(N, (ci + 1) * cs), data, reg, gW1T[ci], gb1[ci], gW2[ci], gb2[ci])
+    _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, 0, 1, data, reg,
+                      gW1T, gb1, gW2, gb2)
     return data, reg, gW1T, gb1, gW2, gb2
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def objective_parallel(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
-    """:func:`objective_serial` with the chunks distributed over threads."""
+    """:func:`objective_serial` with the chunks distributed over threads.
+
+    The chunks are dealt to at most PARALLEL_GROUPS groups (group g takes the chunks g, g + G,
+    ...), each with one set of work arrays, and the groups run in parallel. G depends only on
+    the number of samples, and every chunk has its own gradient slot and the same arithmetic
+    as in the serial driver, so the result is the same bitwise.
+    """
     B, n, m = W1T.shape
     N = x.shape[0]
     cs = chunk_size(N)
@@ -707,9 +729,10 @@ def objective_parallel(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
     data = np.empty(N)
     reg = np.zeros(N)
     gW1T, gb1, gW2, gb2 = _gradient_slots(n_chunks, B, n, m)
-    for ci in prange(n_chunks):
-        _objective_chunk(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, ci * cs,
-                         min(N, (ci + 1) * cs), data, reg, gW1T[ci], gb1[ci], gW2[ci], gb2[ci])
+    n_groups = min(PARALLEL_GROUPS, n_chunks)
+    for g in prange(n_groups):
+        _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, g, n_groups, data,
+                          reg, gW1T, gb1, gW2, gb2)
     return data, reg, gW1T, gb1, gW2, gb2
 
 

@@ -93,6 +93,13 @@ def test_serial_and_parallel_drivers_agree_bitwise():
         parallel = kernels.objective_parallel(*w, mode, 0.3, x, t, M, True)
         for a, b in zip(serial, parallel):
             np.testing.assert_array_equal(a, b)
+    # more chunks than groups of the parallel objective driver: a group reuses its work arrays
+    xl, tl = rng.standard_normal((17 * 128, 2)), rng.standard_normal((17 * 128, 2))
+    assert xl.shape[0] // kernels.chunk_size(xl.shape[0]) > kernels.PARALLEL_GROUPS
+    for mode in (kernels.REG_NONE, kernels.REG_LOGDET, kernels.REG_DIVERGENCE):
+        for a, b in zip(kernels.objective_serial(*w, mode, 0.3, xl, tl, M, True),
+                        kernels.objective_parallel(*w, mode, 0.3, xl, tl, M, True)):
+            np.testing.assert_array_equal(a, b)
     for a, b in zip(kernels.reconstruction_serial(*w, x, t),
                     kernels.reconstruction_parallel(*w, x, t)):
         np.testing.assert_array_equal(a, b)
