@@ -22,9 +22,10 @@ _REGULARISERS = {"logdet": _kernels.REG_LOGDET, "divergence": _kernels.REG_DIVER
 # driver runs (bitwise the same result). A parallel region waits for every worker thread: on an
 # idle machine that costs tens of microseconds and two threads halve the canonical step
 # (512 x 4 x 64), but on a shared, oversubscribed machine a worker waits for a core for
-# milliseconds (measured: 2.5 ms serial vs 10-40 ms parallel for the canonical step at load
-# averages 2-10 on 2 cores). From 2^20 (e.g. 4096 x 4 x 64, about 20 ms serial) the parallel
-# drivers are worth that risk.
+# milliseconds (measured with the earlier per-sample kernels: 2.5 ms serial vs 10-40 ms parallel
+# for the canonical step at load averages 2-10 on 2 cores; the structure-of-arrays objective now
+# takes about 1.1 ms serial, 0.56 ms parallel on an idle machine). From 2^20 (e.g.
+# 4096 x 4 x 64, about 8 ms serial) the parallel drivers are worth that risk.
 PARALLEL_MIN_WORK = 2**20
 
 
