@@ -24,7 +24,49 @@ import numpy as np
 
 from invlin._validation import as_float_array, positive_scalar, require_generator
 
-__all__ = ["TaylorResult", "central_difference_gradient", "taylor_test"]
+__all__ = ["TaylorResult", "central_difference_gradient", "loss_of_parameters", "taylor_test"]
+
+
+def loss_of_parameters(model, loss, samples, problem):
+    """A training loss as a function of a model's flat parameters, ready for the checks here.
+
+    Parameters
+    ----------
+    model : InvertibleModel
+    loss : invlin.losses.Loss
+    samples : invlin.problem.Samples
+        The fixed batch on which the loss is evaluated.
+    problem : LinearInverseProblem
+
+    Returns
+    -------
+    f, grad : callable
+        ``f(theta)`` the loss value and ``grad(theta)`` its hand-written gradient at parameters
+        ``theta``; the model's own parameters are restored after every call.
+    theta : ndarray
+        The model's current parameters (a copy), the natural point to check at.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from invlin import LinearInverseProblem, Linear, Loss
+    >>> from invlin.priors import Gaussian
+    >>> problem = LinearInverseProblem(np.eye(2), 0.1, Gaussian(np.zeros(2), np.eye(2)))
+    >>> samples = problem.sample(8, np.random.default_rng(0))
+    >>> f, grad, theta = loss_of_parameters(Linear(2), Loss("logdet"), samples, problem)
+    >>> taylor_test(f, grad, theta, rng=np.random.default_rng(1)).passed()
+    True
+    """
+    theta0 = model.get_parameters()
+
+    def evaluate(theta):
+        model.set_parameters(theta)
+        try:
+            return loss.value_and_grad(model, samples, problem)
+        finally:
+            model.set_parameters(theta0)
+
+    return (lambda theta: evaluate(theta)[0]), (lambda theta: evaluate(theta)[1]), theta0.copy()
 
 
 def central_difference_gradient(f, theta, h: float = 1e-6) -> np.ndarray:

@@ -11,7 +11,8 @@ import pathlib
 import numpy as np
 import pytest
 
-from invlin.gradient_check import central_difference_gradient, taylor_test
+from invlin.gradient_check import (central_difference_gradient, loss_of_parameters,
+                                   taylor_test)
 from invlin.losses import FORMS, LOSSES, Loss
 from invlin.models.iresnet import IResNet
 
@@ -26,26 +27,6 @@ LOSS_FORMS = [(name, form) for name in LOSSES for form in FORMS
               if not (name == "reconstruction" and form == "z-weighted")]
 
 
-def _objective(model, loss, samples, problem):
-    theta0 = model.get_parameters()
-
-    def f(theta):
-        model.set_parameters(theta)
-        try:
-            return loss.value_and_grad(model, samples, problem)[0]
-        finally:
-            model.set_parameters(theta0)
-
-    def grad(theta):
-        model.set_parameters(theta)
-        try:
-            return loss.value_and_grad(model, samples, problem)[1]
-        finally:
-            model.set_parameters(theta0)
-
-    return f, grad, theta0
-
-
 @pytest.mark.parametrize("activation", ["tanh", "softplus"])
 @pytest.mark.parametrize(("name", "form"), LOSS_FORMS)
 def test_gradient_matches_central_differences(name, form, activation):
@@ -54,7 +35,7 @@ def test_gradient_matches_central_differences(name, form, activation):
     model = cases.small_iresnet(activation)
     # a non-default weight so that the regulariser is not negligible next to the data term
     loss = Loss(name, form=form, weight=0.7 if name in ("logdet", "divergence") else None)
-    f, grad, theta = _objective(model, loss, samples, problem)
+    f, grad, theta = loss_of_parameters(model, loss, samples, problem)
     exact = grad(theta)
     approx = central_difference_gradient(f, theta, h=1e-6)
     # central differences with h = 1e-6 on an O(1) objective: truncation h^2 |f'''| / 6 ~ 1e-12
@@ -69,7 +50,7 @@ def test_taylor_remainder_orders(name, form):
     samples = problem.sample(6, np.random.default_rng(12))
     model = cases.small_iresnet("tanh", seed=5)
     loss = Loss(name, form=form, weight=0.7 if name in ("logdet", "divergence") else None)
-    f, grad, theta = _objective(model, loss, samples, problem)
+    f, grad, theta = loss_of_parameters(model, loss, samples, problem)
     result = taylor_test(f, grad, theta, rng=np.random.default_rng(13),
                          steps=0.1 * 2.0 ** -np.arange(0, 10))
     # first-order remainder O(h), second-order O(h^2) exactly when the gradient is right; a
@@ -84,7 +65,8 @@ def test_wrong_gradient_fails_the_taylor_test():
     problem = cases.bimodal_problem()
     samples = problem.sample(6, np.random.default_rng(12))
     model = cases.small_iresnet("tanh", seed=5)
-    f, grad, theta = _objective(model, Loss("divergence", form="z", weight=0.7), samples, problem)
+    f, grad, theta = loss_of_parameters(model, Loss("divergence", form="z", weight=0.7), samples,
+                                        problem)
     wrong = grad(theta)
     wrong[0] += 0.1
     result = taylor_test(f, wrong, theta, direction=np.eye(theta.size)[0],

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from invlin.gradient_check import central_difference_gradient, taylor_test
+from invlin.gradient_check import (central_difference_gradient, loss_of_parameters,
+                                   taylor_test)
 from invlin.losses import Loss
 from invlin.models import DiagonalLinear, DiagonalNet, Linear
 from invlin.priors import Gaussian
@@ -52,19 +53,6 @@ def model_factories(problem):
 MODEL_KINDS = sorted(model_factories(make_problem()[0]))
 
 
-def loss_function(model, loss, samples, problem):
-    theta0 = model.get_parameters()
-
-    def f(theta):
-        model.set_parameters(theta)
-        try:
-            return loss.value_and_grad(model, samples, problem)[0]
-        finally:
-            model.set_parameters(theta0)
-
-    return f
-
-
 @pytest.mark.parametrize("kind", MODEL_KINDS)
 @pytest.mark.parametrize("name,form", CASES)
 def test_gradient_matches_central_differences_and_taylor_orders(kind, name, form):
@@ -73,8 +61,7 @@ def test_gradient_matches_central_differences_and_taylor_orders(kind, name, form
     samples = problem.sample(16, rng)
     loss = Loss(name, form)
     value, grad = loss.value_and_grad(model, samples, problem)
-    f = loss_function(model, loss, samples, problem)
-    theta = model.get_parameters()
+    f, _, theta = loss_of_parameters(model, loss, samples, problem)
     approx = central_difference_gradient(f, theta)
     # Central differences, h = 1e-6: truncation h^2 |f'''| / 6 ~ 1e-11 and rounding
     # eps |f| / h ~ 2e-10 |f|; 1e-7 (1 + |f|) leaves a wide margin and still catches any slip.
