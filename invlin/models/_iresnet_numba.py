@@ -116,8 +116,8 @@ def _dot(u, v):
     """sum_r u[r] v[r] with eight interleaved partial sums.
 
     A single running sum is a chain of dependent additions, each waiting for the previous one
-    (reassociating it would need fastmath, which we do not use); eight independent partial sums,
-    combined in a fixed order, are deterministic and overlap in the pipeline, which makes these
+    (reassociating it would need the fast-math flags, which we do not use); eight independent
+    partial sums, combined in a fixed order, are deterministic and overlap in the pipeline, which makes these
     dot products several times faster (LLVM still emits scalar instructions for them).
     """
     m = u.shape[0]
