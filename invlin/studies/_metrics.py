@@ -38,6 +38,12 @@ def rms_error(estimate, reference) -> tuple[float, float]:
     return rms, se_mean / (2.0 * rms)
 
 
+def relative_rms(estimate, reference) -> float:
+    """RMS of ``estimate - reference`` relative to the RMS of ``reference`` (1-D curves)."""
+    estimate, reference = np.asarray(estimate, float), np.asarray(reference, float)
+    return float(np.sqrt(np.mean((estimate - reference) ** 2) / np.mean(reference**2)))
+
+
 def rms_ratio(estimate, target, other, rng: np.random.Generator,
               n_boot: int = 400) -> tuple[float, float]:
     """``RMS(estimate - target) / RMS(estimate - other)`` and its bootstrap standard error.
