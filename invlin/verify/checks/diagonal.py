@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from invlin.estimators import posterior_mean
+from invlin.prediction import divergence_optimum
 from invlin.priors import GaussianMixture
 from invlin.problem import LinearInverseProblem
 from invlin.verify.checks._tolerances import K_SIGMA
@@ -52,6 +53,30 @@ def _orthogonality(residual, coefficient):
     return float(worst)
 
 
+def _marginal_optimum(sigma, t, score):
+    """theory's divergence optimum of one component, sigma^2 t - delta^2 (log p_j)'(t), from
+    the values ``score`` of a 1-D score at the coefficients ``t``."""
+    return divergence_optimum([sigma], np.ones((1, 1)), DELTA, t[:, None], score[:, None])[:, 0]
+
+
+def _orthogonality_evidence(residual, n, worst, worst_alternative, alternative, figure=None):
+    """The check (residual orthogonal to test functions, within K_SIGMA standard errors) and
+    its power (the wrong alternative prediction rejected by at least POWER standard errors)."""
+    return [
+        NumericEvidence(
+            f"max over components and test functions h of |mean({residual})| / SE (n = {n})",
+            worst, K_SIGMA,
+            f"{K_SIGMA:g} standard errors of a Monte Carlo mean from n = {n} samples",
+            figure=figure),
+        NumericEvidence(
+            f"max(0, power - max over components of {alternative} max z) "
+            "(the check rejects a wrong prediction)",
+            max(0.0, POWER - worst_alternative), 0.0,
+            f"the wrong prediction must be rejected by >= {POWER:g} standard errors",
+            details={"alternative_z": worst_alternative}),
+    ]
+
+
 def _n(quick):
     return 100_000 if quick else 1_000_000
 
@@ -70,35 +95,24 @@ def marginal_divergence(rng, quick):
     for j, sigma in enumerate(problem.singular_values):
         marginal = prior.marginal(V[:, j])
         t = coefficients[:, j]
-        predicted = sigma**2 * t - DELTA**2 * marginal.score(t[:, None])[:, 0]
         # alternative: Gaussian approximation of the marginal (its mean and variance)
         mean, var = float(marginal.mean[0]), float(marginal.covariance[0, 0])
-        gaussian = sigma**2 * t + DELTA**2 * (t - mean) / var
+        predicted = _marginal_optimum(sigma, t, marginal.score(t[:, None])[:, 0])
+        gaussian = _marginal_optimum(sigma, t, -(t - mean) / var)
         worst = max(worst, _orthogonality(predicted - target[:, j], t))
         worst_alternative = max(worst_alternative, _orthogonality(gaussian - target[:, j], t))
         grid = np.linspace(*np.quantile(t, [0.01, 0.99]), 200)
         series += [Series(f"component {j}: marginal prediction", grid,
-                          sigma**2 * grid - DELTA**2 * marginal.score(grid[:, None])[:, 0]),
+                          _marginal_optimum(sigma, grid, marginal.score(grid[:, None])[:, 0])),
                    Series(f"component {j}: Gaussian approximation", grid,
-                          sigma**2 * grid + DELTA**2 * (grid - mean) / var, "dashed")]
+                          _marginal_optimum(sigma, grid, -(grid - mean) / var), "dashed")]
         series.append(Series(f"component {j}: E[target | t] samples (binned)", *_binned(
             t, target[:, j])))
     figure = FigureSpec("learned-vs-predicted",
                         "Divergence optimum of a diagonal model: marginal prediction",
                         r"coefficient $t = \langle x, v_j\rangle$", r"$f_j(t)$", series)
-    return [
-        NumericEvidence(
-            f"max over components and test functions h of |mean((f_j - target_j) h)| / SE "
-            f"(n = {n})", worst, K_SIGMA,
-            f"{K_SIGMA:g} standard errors of a Monte Carlo mean from n = {n} samples",
-            figure=figure),
-        NumericEvidence(
-            "max(0, power - max over components of the Gaussian approximation's max z) "
-            "(the check rejects a wrong prediction)",
-            max(0.0, POWER - worst_alternative), 0.0,
-            f"the wrong prediction must be rejected by >= {POWER:g} standard errors",
-            details={"alternative_z": worst_alternative}),
-    ]
+    return _orthogonality_evidence("(f_j - target_j) h(t_j)", n, worst, worst_alternative,
+                                   "the Gaussian approximation's", figure)
 
 
 def _binned(t, values, bins=25):
@@ -129,15 +143,5 @@ def marginal_reconstruction(rng, quick):
         linear = mean + var * sigma * (z_j / sigma - sigma * mean) / (sigma**2 * var + DELTA**2)
         worst = max(worst, _orthogonality(g - x_j, z_j))
         worst_alternative = max(worst_alternative, _orthogonality(linear - x_j, z_j))
-    return [
-        NumericEvidence(
-            f"max over components and test functions h of |mean((g_j(z_j) - x_j) h(z_j))| / SE "
-            f"(n = {n})", worst, K_SIGMA,
-            f"{K_SIGMA:g} standard errors of a Monte Carlo mean from n = {n} samples"),
-        NumericEvidence(
-            "max(0, power - max over components of the linear (Gaussian) PM's max z) "
-            "(the check rejects a wrong prediction)",
-            max(0.0, POWER - worst_alternative), 0.0,
-            f"the wrong prediction must be rejected by >= {POWER:g} standard errors",
-            details={"alternative_z": worst_alternative}),
-    ]
+    return _orthogonality_evidence("(g_j(z_j) - x_j) h(z_j)", n, worst, worst_alternative,
+                                   "the linear (Gaussian) PM's")
