@@ -19,7 +19,7 @@ import numpy as np
 
 from invlin.estimators import posterior_mean
 from invlin.prediction import divergence_optimum
-from invlin.priors import GaussianMixture
+from invlin.priors import Gaussian, GaussianMixture
 from invlin.problem import LinearInverseProblem
 from invlin.verify.checks._tolerances import K_SIGMA
 from invlin.verify.evidence import FigureSpec, NumericEvidence, Series
@@ -89,7 +89,7 @@ def marginal_divergence(rng, quick):
     prior, V = problem.prior, problem.right_singular_vectors
     n = _n(quick)
     x = prior.sample(n, rng)
-    target = (x @ problem.normal_operator.T - DELTA**2 * prior.score(x)) @ V
+    target = divergence_optimum(problem.singular_values, V, DELTA, x, prior.score(x)) @ V
     coefficients = x @ V
     worst, worst_alternative, series = 0.0, 0.0, []
     for j, sigma in enumerate(problem.singular_values):
@@ -139,8 +139,10 @@ def marginal_reconstruction(rng, quick):
         x_j = samples.x @ V[:, j]
         one_d = LinearInverseProblem([[sigma]], DELTA, marginal)
         g = posterior_mean(one_d, (z_j / sigma)[:, None])[:, 0]
-        mean, var = float(marginal.mean[0]), float(marginal.covariance[0, 0])
-        linear = mean + var * sigma * (z_j / sigma - sigma * mean) / (sigma**2 * var + DELTA**2)
+        # alternative: the PM under the Gaussian approximation of the marginal (linear in z_j)
+        gaussian = Gaussian(marginal.mean, marginal.covariance)
+        linear = posterior_mean(LinearInverseProblem([[sigma]], DELTA, gaussian),
+                                (z_j / sigma)[:, None])[:, 0]
         worst = max(worst, _orthogonality(g - x_j, z_j))
         worst_alternative = max(worst_alternative, _orthogonality(linear - x_j, z_j))
     return _orthogonality_evidence("(g_j(z_j) - x_j) h(z_j)", n, worst, worst_alternative,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from invlin.models.iresnet import IResNet
+from invlin.prediction import divergence_optimum
 from invlin.priors import Gaussian, GaussianMixture, LogisticProduct
 from invlin.problem import LinearInverseProblem
 from invlin.verify.checks._tolerances import EPS, batch_standard_error, standard_errors
@@ -27,7 +28,8 @@ def stein_identity(rng, quick):
     problem = LinearInverseProblem([[1.2, 0.3], [0.0, 0.7]], delta, prior)
     n = 20_000 if quick else 200_000
     samples = problem.sample(n, rng)
-    target = samples.x @ problem.normal_operator.T - delta**2 * prior.score(samples.x)
+    target = divergence_optimum(problem.singular_values, problem.right_singular_vectors, delta,
+                                samples.x, prior.score(samples.x))
     phis = [IResNet(2, 2, 8, lipschitz=0.8, rng=rng) for _ in range(2)]
     left, right = [], []
     for phi in phis:
@@ -83,7 +85,8 @@ def invertibility(rng, quick):
     curves = []
     for delta in (0.05, 0.5):
         problem = LinearInverseProblem(A, delta, prior)
-        f = (axis @ problem.normal_operator.T - delta**2 * prior.score(axis))[:, 0]
+        f = divergence_optimum(problem.singular_values, problem.right_singular_vectors, delta,
+                               axis, prior.score(axis))[:, 0]
         step = max(1, t.size // 1000)  # the figure needs ~1000 points, not the whole grid
         curves.append(Series(f"delta = {delta}", t[::step], f[::step]))
         lam = _min_eigenvalue(problem, np.concatenate([grid, axis]))
