@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-from invlin.estimators import map_estimate, posterior_mean
+from invlin.estimators import map_estimate, map_hessian, posterior_mean
 from invlin.models import DiagonalNet
 from invlin.models.iresnet import IResNet
 from invlin.problem import LinearInverseProblem
@@ -48,9 +48,9 @@ EXTENT = 2.5
 
 
 def _jacobian_min_eig(problem, points) -> np.ndarray:
-    """lambda_min(A^T A - delta^2 Hess log p(x)) at each point (the Jacobian of phi*)."""
-    jac = problem.normal_operator[None] - problem.delta**2 * problem.prior.hessian(points)
-    return np.linalg.eigvalsh(jac)[:, 0]
+    """lambda_min(A^T A - delta^2 Hess log p(x)) at each point: the Jacobian of phi*, which is
+    the Hessian of the MAP objective."""
+    return np.linalg.eigvalsh(map_hessian(problem, points))[:, 0]
 
 
 def _divergence_optimum(problem, x) -> np.ndarray:
@@ -189,8 +189,7 @@ def _figure_grids(record, out_dir, problem, models) -> None:
 def _figure_line(record, out_dir, problem, models, grid, eig) -> None:
     """Estimators along the data line through the fold's most negative direction."""
     worst = grid[np.argmin(eig)]
-    jac = problem.normal_operator - problem.delta**2 * problem.prior.hessian(worst[None])[0]
-    direction = np.linalg.eigh(jac)[1][:, 0]
+    direction = np.linalg.eigh(map_hessian(problem, worst))[1][:, 0]
     direction = direction * np.sign(direction[np.argmax(np.abs(direction))])
     taus = np.linspace(-2.0, 2.0, 401)
     y_line = np.outer(taus, problem.A @ direction)  # noise-free data of x = tau d

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from invlin.estimators import map_hessian
 from invlin.models.iresnet import IResNet
 from invlin.prediction import divergence_optimum
 from invlin.priors import Gaussian, GaussianMixture, LogisticProduct
@@ -48,9 +49,9 @@ def stein_identity(rng, quick):
 
 
 def _min_eigenvalue(problem, points):
-    """min over points of the smallest eigenvalue of A^T A - delta^2 Hess log p(x)."""
-    matrices = problem.normal_operator - problem.delta**2 * problem.prior.hessian(points)
-    return float(np.linalg.eigvalsh(matrices)[:, 0].min())
+    """min over points of the smallest eigenvalue of A^T A - delta^2 Hess log p(x) (the Jacobian
+    of the divergence optimum, which is the Hessian of the MAP objective)."""
+    return float(np.linalg.eigvalsh(map_hessian(problem, points))[:, 0].min())
 
 
 def _grid(half_width, n):
