@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 import traceback
 from pathlib import Path
 
+from invlin.studies import ALL, load
+
 
 def available_studies() -> list:
-    """The study modules listed in ``invlin.studies.ALL`` (names or modules); [] if absent."""
-    try:
-        package = importlib.import_module("invlin.studies")
-    except ImportError:
-        return []
-    studies = []
-    for item in getattr(package, "ALL", ()):
-        studies.append(importlib.import_module(f"invlin.studies.{item}")
-                       if isinstance(item, str) else item)
-    return studies
+    """The study modules, in the order of ``invlin.studies.ALL``."""
+    return [load(name) for name in ALL]
 
 
 def run_study(module, directory, *, seed: int, quick: bool) -> dict:
