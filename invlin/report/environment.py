@@ -43,17 +43,13 @@ def git_commit() -> str | None:
 
 def threads() -> dict:
     """Thread settings: Numba's thread count and layer, and the BLAS/OpenMP variables."""
-    info = {"cpu_count": os.cpu_count()}
-    try:
-        import numba
+    import numba
 
-        info["numba_num_threads"] = numba.get_num_threads()
-        try:
-            info["numba_threading_layer"] = numba.threading_layer()
-        except ValueError:  # no parallel kernel has run yet
-            info["numba_threading_layer"] = None
-    except ImportError:  # pragma: no cover - numba is a dependency
-        info["numba_num_threads"] = None
+    info = {"cpu_count": os.cpu_count(), "numba_num_threads": numba.get_num_threads()}
+    try:
+        info["numba_threading_layer"] = numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet
+        info["numba_threading_layer"] = None
     info["environment"] = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
     return info
 

@@ -136,12 +136,9 @@ def _run_parallel(work: dict, jobs: int, bar: ProgressBar) -> list[ClaimRecord]:
 
 def _init_worker(jobs: int) -> None:
     """Share the cores between workers (results never depend on the thread count)."""
-    try:
-        import numba
+    import numba
 
-        numba.set_num_threads(max(1, numba.config.NUMBA_NUM_THREADS // jobs))
-    except ImportError:  # pragma: no cover - numba is a dependency
-        pass
+    numba.set_num_threads(max(1, numba.config.NUMBA_NUM_THREADS // jobs))
 
 
 def _run_claim_in_worker(index: int) -> ClaimRecord:
