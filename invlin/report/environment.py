@@ -12,8 +12,10 @@ import sys
 from pathlib import Path
 
 _PACKAGES = ("numpy", "scipy", "sympy", "numba", "matplotlib", "invlin")
+# OPENBLAS_CORETYPE is recorded with them: it picks OpenBLAS's kernel family, and results are
+# bit-identical only for the same family (docs/architecture.md, "Reproducibility").
 _THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                     "MKL_NUM_THREADS", "NUMBA_THREADING_LAYER")
+                     "MKL_NUM_THREADS", "NUMBA_THREADING_LAYER", "OPENBLAS_CORETYPE")
 
 
 def versions() -> dict:
@@ -42,7 +44,8 @@ def git_commit() -> str | None:
 
 
 def threads() -> dict:
-    """Thread settings: Numba's thread count and layer, and the BLAS/OpenMP variables."""
+    """Thread settings: Numba's thread count and layer, and the BLAS/OpenMP variables (with the
+    BLAS kernel family)."""
     import numba
 
     info = {"cpu_count": os.cpu_count(), "numba_num_threads": numba.get_num_threads()}

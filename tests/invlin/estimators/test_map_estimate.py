@@ -6,7 +6,7 @@ import pytest
 from scipy import optimize
 from scipy.special import logsumexp
 
-from invlin.estimators import map_estimate, map_gradient, map_objective, posterior_mean
+from invlin.estimators import map_estimate, map_gradient, map_hessian, map_objective, posterior_mean
 from invlin.priors import Gaussian, GaussianMixture, LogisticProduct
 from invlin.problem import LinearInverseProblem
 
@@ -212,6 +212,15 @@ def test_measurements_are_solved_independently_across_chunks():
     y = problem.sample(4100, np.random.default_rng(6)).y
     x, info = map_estimate(problem, y, return_info=True)
     x_tail, info_tail = map_estimate(problem, y[-5:], return_info=True)
-    np.testing.assert_array_equal(x[-5:], x_tail)
+    # Independent, not bitwise: BLAS may round a batch of 4100 and one of 5 differently, and
+    # Newton then stops at a slightly different iterate. Each answer is within
+    # |grad f| / lambda_min(H) of the exact minimiser (strong convexity near it), so two answers
+    # differ by at most the sum of those bounds, + 10 eps |x| rounding.
+    curvature = np.linalg.eigvalsh(map_hessian(problem, x[-5:]))[:, 0]
+    bound = (info.gradient_norm[-5:] + info_tail.gradient_norm) / curvature
+    np.testing.assert_array_less(np.abs(x[-5:] - x_tail)[:, 0],
+                                 bound + 10 * np.finfo(float).eps * np.abs(x_tail[:, 0]))
+    # the count of distinct local minima is discrete and robust: distinct posterior modes lie
+    # O(1) posterior widths apart, against the 1e-4 widths that identify two Newton runs
     np.testing.assert_array_equal(info.n_local_minima[-5:], info_tail.n_local_minima)
     assert x.shape == (4100, 1) and info.objective.shape == (4100,)
