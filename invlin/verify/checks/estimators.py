@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+import theory.linear
+
 from invlin.estimators import map_estimate, posterior_mean, tweedie_residual
 from invlin.priors import Gaussian, GaussianMixture
 from invlin.problem import LinearInverseProblem
 from invlin.verify.checks._tolerances import rounding
 from invlin.verify.evidence import NumericEvidence
 from invlin.verify.registry import numeric_check
+from theory import symbols
 
 
 def _random_spd(rng, n, low=0.3, high=2.0):
@@ -55,24 +58,37 @@ def tweedie_mixture(rng, quick):
     return evidence
 
 
+def _theory_affine(operator, problem, prior):
+    """theory.linear's ``operator(A, Sigma, mu) = (W, w)`` at the problem's noise level, as
+    float arrays: the estimator x(y) = W y + w."""
+    W, w = operator(problem.A.tolist(), prior.covariance.tolist(), prior.mean.tolist())
+    values = {symbols.delta: problem.delta}
+    return (np.array(W.subs(values).evalf(), dtype=float),
+            np.array(w.subs(values).evalf(), dtype=float).ravel())
+
+
 @numeric_check("gaussian-pm-equals-map")
 def gaussian_pm_map(rng, quick):
-    """PM and MAP of a Gaussian problem both equal the Tikhonov closed form."""
+    """PM and MAP of a Gaussian problem equal theory's closed forms: the conditioning formula
+    (``theory.linear.pm_operator``) and the prior-based normal equation
+    (``theory.linear.map_operator``), which the symbolic check proves equal."""
     n, m, delta = 3, 4, 0.4
     mean = rng.standard_normal(n)
     cov = _random_spd(rng, n)
-    problem = LinearInverseProblem(rng.standard_normal((m, n)), delta, Gaussian(mean, cov))
+    prior = Gaussian(mean, cov)
+    problem = LinearInverseProblem(rng.standard_normal((m, n)), delta, prior)
     y = problem.sample(100 if quick else 1000, rng).y
-    A, precision = problem.A, np.linalg.inv(cov)
-    normal = A.T @ A + delta**2 * precision
-    closed = np.linalg.solve(normal, (y @ A + delta**2 * precision @ mean).T).T
+    normal = problem.A.T @ problem.A + delta**2 * np.linalg.inv(cov)
     condition = float(np.linalg.cond(normal) * np.linalg.cond(cov))
     tol, reason = rounding(condition)
     evidence = []
-    for name, estimate in (("posterior_mean", posterior_mean(problem, y)),
-                           ("map_estimate", map_estimate(problem, y))):
+    for name, estimate, operator in (
+            ("posterior_mean", posterior_mean(problem, y), theory.linear.pm_operator),
+            ("map_estimate", map_estimate(problem, y), theory.linear.map_operator)):
+        W, w = _theory_affine(operator, problem, prior)
+        closed = y @ W.T + w
         error = np.abs(estimate - closed).max() / np.abs(closed).max()
         evidence.append(NumericEvidence(
-            f"max |{name} - (A^T A + delta^2 Sigma^-1)^-1 (A^T y + delta^2 Sigma^-1 mu)| / max|x|",
+            f"max |{name} - theory.linear.{operator.__name__}| / max|x|",
             float(error), tol, reason, details={"n": len(y), "condition": condition}))
     return evidence

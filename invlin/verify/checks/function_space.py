@@ -6,12 +6,13 @@ import numpy as np
 
 from invlin.estimators import map_hessian
 from invlin.models.iresnet import IResNet
-from invlin.prediction import divergence_optimum
+from invlin.prediction import divergence_optimum, evaluate
 from invlin.priors import Gaussian, GaussianMixture, LogisticProduct
 from invlin.problem import LinearInverseProblem
 from invlin.verify.checks._tolerances import EPS, batch_standard_error, standard_errors
 from invlin.verify.evidence import FigureSpec, NumericEvidence, Series
 from invlin.verify.registry import numeric_check
+from theory import claims
 
 
 @numeric_check("divergence-stein-identity")
@@ -80,12 +81,25 @@ def invertibility(rng, quick):
             max(0.0, sigma_min2 - lam), 1e2 * EPS * np.abs(problem.normal_operator).max(),
             "floating point: 100 eps x |A^T A| (the bound lambda_min >= sigma_min^2 is exact)",
             details={"min_eigenvalue": lam, "sigma_min^2": sigma_min2, "points": len(points)}))
-    prior = GaussianMixture.symmetric_bimodal([2.0, 0.0], 0.5)
-    t = np.linspace(-4.0, 4.0, 2001 if quick else 20001)
+    modes, width = 2.0, 0.5
+    prior = GaussianMixture.symmetric_bimodal([modes, 0.0], width)
+    t = np.linspace(-4.0, 4.0, 2001 if quick else 20001)  # odd count: t = 0 is a grid point
     axis = np.stack([t, np.zeros_like(t)], axis=1)
+    min_slope = claims.get("divergence-invertibility").prediction["mixture_min_slope"]
     curves = []
     for delta in (0.05, 0.5):
         problem = LinearInverseProblem(A, delta, prior)
+        # the slope of the optimum along the modes (a = A[0, 0] = 1) is the (0, 0) entry of
+        # A^T A - delta^2 Hess log p on the axis; its infimum (at t = 0) is theory's prediction
+        slopes = map_hessian(problem, axis)[:, 0, 0]
+        predicted_slope = float(evaluate(min_slope, a=A[0, 0], delta=delta, m=modes, tau=width))
+        scale = A[0, 0] ** 2 + delta**2 * modes**2 / width**4
+        evidence.append(NumericEvidence(
+            f"bimodal prior, delta = {delta}: |min over the mode axis of the optimum's slope - "
+            f"theory's inf phi*' (mixture_min_slope)|", float(abs(slopes.min() - predicted_slope)),
+            1e2 * EPS * scale, "floating point: 100 eps x the size of the slope's terms "
+            "(a^2 + delta^2 m^2/tau^4); the infimum is attained at t = 0, a grid point",
+            details={"measured": float(slopes.min()), "predicted": predicted_slope}))
         f = divergence_optimum(problem.singular_values, problem.right_singular_vectors, delta,
                                axis, prior.score(axis))[:, 0]
         step = max(1, t.size // 1000)  # the figure needs ~1000 points, not the whole grid

@@ -149,6 +149,12 @@ def logdet_operator(rng, quick):
     return evidence
 
 
+def spurious_root(c):
+    """The negative root r = (1 - sqrt(1 + 2c))/2 of r^2 - r - c/2 = 0, the stationarity
+    condition of K = r I for A = Sigma = I (y-form): the claimed saddle."""
+    return 0.5 * (1 - np.sqrt(1 + 2 * c))
+
+
 @numeric_check("linear-logdet-spurious-stationary-points")
 def spurious_stationary_point(rng, quick):
     """A = Sigma = I (n = 2), y-form, c = 2 delta^2: K = r I with the negative root
@@ -158,7 +164,7 @@ def spurious_stationary_point(rng, quick):
     delta = 0.5
     c = 2 * delta**2
     problem = LinearInverseProblem(np.eye(2), delta, Gaussian(np.zeros(2), np.eye(2)))
-    r = 0.5 * (1 - np.sqrt(1 + 2 * c))
+    r = spurious_root(c)
     spurious = Linear(2)
     spurious.set_parameters(np.concatenate([(r * np.eye(2)).ravel(), np.zeros(2)]))
     loss_obj = Loss("logdet", form="y")

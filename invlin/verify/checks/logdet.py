@@ -13,6 +13,7 @@ import numpy as np
 
 import theory
 from invlin.estimators import posterior_mean
+from invlin.prediction import evaluate
 from invlin.priors import Gaussian
 from invlin.training import train
 from invlin.verify.checks._gains import (
@@ -24,10 +25,13 @@ from invlin.verify.checks._gains import (
 from invlin.verify.checks._tolerances import EPS
 from invlin.verify.evidence import FigureSpec, NumericEvidence, Series
 from invlin.verify.registry import numeric_check
+from theory import symbols
 from theory.series import order_in
 
 SINGULAR_VALUES = (2.0, 1.0, 0.5)
 PRIOR_STD = 0.8
+#: The log-det weight c of the Euler-Lagrange equation: the paper's, from theory.
+WEIGHT = symbols.PAPER_WEIGHT
 
 
 @numeric_check("logdet-euler-lagrange")
@@ -41,7 +45,7 @@ def euler_lagrange(rng, quick):
         u = model.forward(x)
         K = model.jacobian(np.zeros((1, 3)))[0]
         law_u = Gaussian(np.zeros(3), K @ problem.prior.covariance @ K.T)
-        c = 2 * delta**2
+        c = float(evaluate(WEIGHT, delta=delta))
         residual = model.inverse(u) @ problem.A.T - u - 0.5 * c * law_u.score(u)
         relative = np.linalg.norm(residual, axis=1) / np.linalg.norm(u, axis=1)
         # per component the residual is u_j * l'(k_j) / (2 k_j s^2) (l: expected y-form loss),
