@@ -1,0 +1,199 @@
+"""Mutation run: do the theorem checks notice a wrong formula?
+
+Applies each mutation of ``MUTATIONS`` (a deliberate error in a formula of ``theory/`` or in a
+loss of ``invlin/losses``) to a private copy of the source tree, runs ``invlin check --quick`` on
+the claims the mutation should break, and reports which mutations SURVIVE (every check still
+PASSes). A verification toolkit whose checks pass with a wrong formula verifies nothing: the goal
+is 0 survivors.
+
+The user's working tree is never modified: the tree is copied once into a temporary directory
+(its Numba kernels compile there once; mutations touch no kernel module, so the cache stays
+valid), each mutation edits the copy and is reverted before the next.
+
+Usage::
+
+    python scripts/mutation_run.py            # all mutations, their own claims
+    python scripts/mutation_run.py --all-claims   # every mutation against every claim (slow)
+    python scripts/mutation_run.py --only theory-paper-weight-halved
+
+Exit status 0 when no mutation survives, 1 otherwise, 2 on a usage or setup error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One deliberate error: replace ``old`` (which must occur exactly once) by ``new``."""
+
+    id: str
+    path: str
+    old: str
+    new: str
+    claims: tuple
+    what: str
+
+
+MUTATIONS = (
+    Mutation("theory-paper-weight-halved", "theory/symbols.py",
+             "PAPER_WEIGHT = 2 * delta**2", "PAPER_WEIGHT = delta**2",
+             ("logdet-y-gain", "divergence-z-map", "logdet-y-first-order-pm"),
+             "the paper's weight c = 2 delta^2 halved"),
+    Mutation("theory-z-weighted-metric", "theory/scalar.py",
+             'return S.a**-2 if form == "z-weighted"', 'return S.a**-1 if form == "z-weighted"',
+             ("logdet-z-weighted-first-order", "approximation-gain"),
+             "the z-weighted metric 1/a^2 replaced by 1/a"),
+    Mutation("theory-logdet-regulariser-halved", "theory/scalar.py",
+             "value -= c * sp.log(k)", "value -= c * sp.log(k) / 2",
+             ("logdet-y-gain", "logdet-z-unweighted"),
+             "the log-det regulariser of the expected loss halved"),
+    Mutation("theory-divergence-regulariser-halved", "theory/scalar.py",
+             "value -= c * k\n", "value -= c * k / 2\n",
+             ("divergence-z-map", "divergence-y-not-map"),
+             "the divergence regulariser of the expected loss halved"),
+    Mutation("theory-noise-doubled", "theory/scalar.py",
+             "y = S.a * S.x + S.eta", "y = S.a * S.x + 2 * S.eta",
+             ("reconstruction-gain-is-pm", "logdet-y-gain"),
+             "the measurement noise of the scalar model doubled"),
+    Mutation("theory-clip-dropped", "theory/scalar.py",
+             "return sp.Min(sp.Max(gain, 1 - bound), 1 + bound)", "return gain",
+             ("lipschitz-clipping", "lipschitz-approximation-filter"),
+             "the Lipschitz clip of the optimal gain dropped"),
+    Mutation("theory-map-prior-halved", "theory/scalar.py",
+             "S.x**2 / (2 * S.s**2))", "S.x**2 / (4 * S.s**2))",
+             ("divergence-y-not-map", "gaussian-pm-equals-map"),
+             "the prior term of the scalar MAP objective halved"),
+    Mutation("theory-divergence-minimiser-weight", "theory/function_space.py",
+             "return a**2 * var - c / 2 * sp.diff(log_density, var)",
+             "return a**2 * var - c * sp.diff(log_density, var)",
+             ("divergence-stein-identity", "divergence-invertibility",
+              "diagonal-marginal-divergence", "divergence-z-map"),
+             "the function-space divergence minimiser with weight c instead of c/2"),
+    Mutation("theory-pm-operator-noise", "theory/linear.py",
+             "W = Sigma * A.T * (A * Sigma * A.T + S.delta**2 * sp.eye(A.rows)).inv()",
+             "W = Sigma * A.T * (A * Sigma * A.T + 2 * S.delta**2 * sp.eye(A.rows)).inv()",
+             ("gaussian-pm-equals-map", "linear-reconstruction-operator"),
+             "the Gaussian PM operator with the noise variance doubled"),
+    Mutation("theory-map-operator-prior", "theory/linear.py",
+             "H = (A.T * A + S.delta**2 * Sigma.inv()).inv()",
+             "H = (A.T * A + S.delta**2 / 2 * Sigma.inv()).inv()",
+             ("gaussian-pm-equals-map", "linear-divergence-operator"),
+             "the Gaussian MAP operator with the prior precision halved"),
+    Mutation("losses-default-weight-halved", "invlin/losses/loss.py",
+             "self.weight if self.weight is not None else 2.0 * problem.delta**2",
+             "self.weight if self.weight is not None else problem.delta**2",
+             ("logdet-y-first-order-pm", "divergence-z-map", "reconstruction-gain-is-pm"),
+             "the losses' default weight 2 delta^2 halved"),
+    Mutation("losses-metric-dropped", "invlin/losses/loss.py",
+             'return problem.normal_operator_inverse() if self.form == "z-weighted" else None',
+             "return None",
+             ("logdet-z-weighted-first-order", "approximation-gain"),
+             "the z-weighted data-term metric (A^T A)^-1 dropped from the losses"),
+    Mutation("losses-population-bias-gradient", "invlin/losses/population.py",
+             "grad_bias = -2.0 * p.T @ mean_e", "grad_bias = -1.0 * p.T @ mean_e",
+             ("linear-reconstruction-operator",),
+             "the bias gradient of the population reconstruction loss halved"),
+    Mutation("losses-population-data-term", "invlin/losses/population.py",
+             "grad_matrix = 2.0 * metric @ (diff @ second_moment + np.outer(bias, mu))",
+             "grad_matrix = 2.0 * metric @ (diff @ second_moment - np.outer(bias, mu))",
+             ("linear-divergence-operator", "linear-logdet-operator"),
+             "a sign error in the matrix gradient of the population data term"),
+)
+
+
+def _copy_tree(destination: Path) -> None:
+    for name in ("invlin", "theory"):
+        shutil.copytree(ROOT / name, destination / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+
+
+def _run_checks(tree: Path, claims, out: Path, seed: int) -> dict:
+    """Run ``invlin check --quick`` in ``tree``; return {claim id: status} (or raise)."""
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    argv = [sys.executable, "-c", "import sys; from invlin.cli import main; "
+            "sys.exit(main(sys.argv[1:]))", "check", "--quick", "--seed", str(seed),
+            "--json", str(out)]
+    if claims:
+        argv += ["--claim", *claims]
+    run = subprocess.run(argv, cwd=tree, env=env, capture_output=True, text=True,
+                         timeout=3600)
+    if not out.is_file():
+        return {"(run)": f"ERROR: {run.stderr.strip().splitlines()[-1:]}"}
+    document = json.loads(out.read_text())
+    out.unlink()
+    return {claim["id"]: claim["status"] for claim in document["claims"]}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", metavar="ID", help="run only these mutations")
+    parser.add_argument("--all-claims", action="store_true",
+                        help="check every claim for every mutation (slow)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--list", action="store_true", help="list the mutations and exit")
+    args = parser.parse_args(argv)
+    mutations = [m for m in MUTATIONS if not args.only or m.id in args.only]
+    if args.only and len(mutations) != len(args.only):
+        print(f"unknown mutation ids: {sorted(set(args.only) - {m.id for m in MUTATIONS})}",
+              file=sys.stderr)
+        return 2
+    if args.list:
+        for m in mutations:
+            print(f"{m.id:40s} {m.path}: {m.what}")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="invlin-mutation-") as tmp:
+        tree = Path(tmp)
+        _copy_tree(tree)
+        for m in mutations:  # stale mutations are setup errors, found before any run
+            count = (tree / m.path).read_text().count(m.old)
+            if count != 1:
+                print(f"mutation {m.id}: the text to replace occurs {count} times in {m.path} "
+                      "(expected once): update MUTATIONS", file=sys.stderr)
+                return 2
+        out = tree / "results.json"
+        claims = sorted({c for m in mutations for c in m.claims})
+        start = time.perf_counter()
+        baseline = _run_checks(tree, None if args.all_claims else claims, out, args.seed)
+        print(f"baseline ({time.perf_counter() - start:.0f} s, includes compiling): "
+              f"{sum(s == 'PASS' for s in baseline.values())} of {len(baseline)} claims PASS")
+        if any(s != "PASS" for s in baseline.values()):
+            print(f"the unmutated tree does not pass: {baseline}", file=sys.stderr)
+            return 2
+        survivors = []
+        print(f"{'mutation':40s} {'result':9s} {'seconds':>7s}  claims not passing")
+        for m in mutations:
+            path = tree / m.path
+            original = path.read_text()
+            path.write_text(original.replace(m.old, m.new))
+            try:
+                start = time.perf_counter()
+                statuses = _run_checks(tree, None if args.all_claims else m.claims, out,
+                                       args.seed)
+            finally:
+                path.write_text(original)
+            broken = {cid: s for cid, s in statuses.items() if s != "PASS"}
+            result = "killed" if broken else "SURVIVED"
+            if not broken:
+                survivors.append(m.id)
+            print(f"{m.id:40s} {result:9s} {time.perf_counter() - start:7.1f}  "
+                  + ", ".join(f"{cid} {s}" for cid, s in broken.items()))
+        print(f"\n{len(mutations) - len(survivors)} of {len(mutations)} mutations killed, "
+              f"{len(survivors)} survived" + (f": {survivors}" if survivors else ""))
+        return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
