@@ -8,8 +8,11 @@ from scipy.linalg import solve_banded
 from invlin.references._grid import Grid
 
 # Newton stops when the largest step is below STEP_TOL (1 + max|phi|): at quadratic
-# convergence the error after that step is far below it.
-STEP_TOL = 1e-13
+# convergence the error after that step is far below it. If the objective cannot be decreased
+# any more (its rounding floor) while the step is below ROUNDING_STEP (1 + max|phi|), that
+# step is taken as the last one.
+STEP_TOL = 1e-12
+ROUNDING_STEP = 1e-10
 MAX_NEWTON = 100
 # Gauss-Legendre nodes per cell for the P1 data term: exact for p times a polynomial of degree
 # 2 up to O(h^{2 QUADRATURE_NODES}) in p's smoothness, far below the discretisation error.
@@ -107,6 +110,9 @@ def logdet_direct(grid: Grid, prior_logpdf, target_coefficient: float, metric: f
         bands[1] = 1.0
         bands[2, :-1] = off * scale[:-1] * scale[1:]
         step = scale * solve_banded((1, 1), bands, -gradient * scale)
+        step_size = np.max(np.abs(step)) / (1.0 + np.max(np.abs(phi)))
+        if step_size <= STEP_TOL:
+            return phi + step
         change = np.diff(step)
         shrinking = change < 0
         limit = 1.0
@@ -122,8 +128,8 @@ def logdet_direct(grid: Grid, prior_logpdf, target_coefficient: float, metric: f
                 break
             t *= 0.5
         else:
+            if step_size <= ROUNDING_STEP:
+                return phi + step
             raise RuntimeError("log-det direct minimisation: no decrease along the Newton step")
         phi, value = trial, trial_value
-        if t == 1.0 and np.max(np.abs(step)) <= STEP_TOL * (1.0 + np.max(np.abs(phi))):
-            return phi
     raise RuntimeError(f"log-det direct minimisation did not converge in {MAX_NEWTON} steps")
