@@ -60,7 +60,11 @@ def divergence_optimum(setting) -> FunctionSpaceOptimum:
     grid = uniform_grid(prior, lo, hi, GRID_CELLS)
     projection = IsotonicProjection(closed_form, grid, prior)
     forward = projection if projection.blocks else closed_form
-    accuracy = max(ROUNDING, projection.error)
+    forward_accuracy = max(ROUNDING, projection.error)
+    # Slope of the map on the grid outside the flat blocks (where the inverse is continuous).
+    values = forward(grid.x)
+    increments = np.diff(values)
+    min_slope = float(np.min(increments[increments > 0]) / grid.spacing)
     std = float(np.sqrt(prior.covariance[0, 0]))
 
     def inverse(data):
@@ -77,11 +81,14 @@ def divergence_optimum(setting) -> FunctionSpaceOptimum:
         method = "closed form T t - (c/(2M)) (log p)'(t) (non-decreasing: no pooling)"
     return FunctionSpaceOptimum(
         loss=setting.loss, form=setting.form, a=setting.a, delta=setting.delta,
-        weight=setting.weight, forward=forward, inverse=inverse, accuracy=accuracy,
+        weight=setting.weight, forward=forward, inverse=inverse,
+        forward_accuracy=forward_accuracy,
+        inverse_accuracy=forward_accuracy / min(1.0, min_slope),
         domain=(-np.inf, np.inf), data_range=(-np.inf, np.inf), method=method,
         diagnostics={
             "blocks": [asdict(block) for block in projection.blocks],
             "grid_cells": GRID_CELLS,
+            "min_slope": min_slope,
             "grid_projection": projection.grid_projection,
             "grid": grid.x,
         },

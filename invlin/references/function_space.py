@@ -74,6 +74,8 @@ def _approximation_optimum(current) -> FunctionSpaceOptimum:
     T = current.target_coefficient
     return FunctionSpaceOptimum(
         loss=current.loss, form=current.form, a=current.a, delta=current.delta, weight=None,
-        forward=lambda t: T * t, inverse=lambda data: data / T, accuracy=APPROXIMATION_ACCURACY,
+        forward=lambda t: T * t, inverse=lambda data: data / T,
+        forward_accuracy=APPROXIMATION_ACCURACY,
+        inverse_accuracy=APPROXIMATION_ACCURACY / min(1.0, abs(T)),
         domain=(-np.inf, np.inf), data_range=(-np.inf, np.inf), method="closed form T t",
     )

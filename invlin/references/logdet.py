@@ -20,6 +20,8 @@ BASE_CELLS = 4000
 # of the ends decays inwards like the density, and at p = 1e-7 max p the two solutions agree
 # to ~1e-10 for every prior tested.
 CERTIFIED = 1e-7
+# Continuation in the weight starts at most 2^-60 c below the target weight.
+CONTINUATION_HALVINGS = 60
 
 
 def _richardson(coarse: np.ndarray, fine: np.ndarray) -> np.ndarray:
@@ -66,7 +68,10 @@ def logdet_optimum(setting, *, base_cells: int = BASE_CELLS,
 
     Newton starts from the divergence closed form ``T x - (c/(2M)) (log p)'(x)`` where it is
     increasing (it is the log-det optimum to first order in c), else from the Gaussian-prior
-    log-det optimum with the prior's mean and variance (``theory.optimal_gain``).
+    log-det optimum with the prior's mean and variance (``theory.optimal_gain``). If Newton
+    fails from there (strongly nonlinear optima, e.g. a well-separated bimodal prior at high
+    noise), the weight is raised by continuation from a small one. Neither start uses the
+    direct minimiser, so the two solutions stay independent.
     """
     prior = setting.prior
     T, M, c = setting.target_coefficient, setting.metric, setting.weight
@@ -76,12 +81,7 @@ def logdet_optimum(setting, *, base_cells: int = BASE_CELLS,
         return prior.logpdf(t[:, None])
 
     grids = [uniform_grid(prior, lo, hi, base_cells * 2**level) for level in range(3)]
-    solutions = []
-    for grid in grids:
-        score = prior.score(grid.x[:, None])[:, 0]
-        solutions.append(
-            logdet_euler_lagrange(grid, score, T, M, c, _start(setting, grid.x, score))
-        )
+    solutions = [_solve_euler_lagrange(setting, grid) for grid in grids]
     answer = _richardson(solutions[1], solutions[2])  # on the nodes of grids[1]
     previous = _richardson(solutions[0], solutions[1])  # on the nodes of grids[0]
     nodes = grids[1].x
@@ -111,7 +111,6 @@ def logdet_optimum(setting, *, base_cells: int = BASE_CELLS,
     min_slope = float(np.min(slopes))
     if min_slope <= 0:
         raise RuntimeError("the computed log-det optimum is not increasing on the certified domain")
-    accuracy = max(accuracy_forward, accuracy_forward / min_slope)
     data_range = (float(spline(domain[0])), float(spline(domain[1])))
 
     def forward(t):
@@ -124,8 +123,9 @@ def logdet_optimum(setting, *, base_cells: int = BASE_CELLS,
 
     return FunctionSpaceOptimum(
         loss=setting.loss, form=setting.form, a=setting.a, delta=setting.delta,
-        weight=setting.weight, forward=forward, inverse=inverse, accuracy=accuracy,
-        domain=domain, data_range=data_range,
+        weight=setting.weight, forward=forward, inverse=inverse,
+        forward_accuracy=accuracy_forward,
+        inverse_accuracy=accuracy_forward / min(1.0, min_slope), domain=domain, data_range=data_range,
         method=(
             "Euler-Lagrange (transport form) by Newton, central differences on 3 grids, "
             "Richardson-extrapolated" + (", cross-checked by direct P1 minimisation"
@@ -141,6 +141,44 @@ def logdet_optimum(setting, *, base_cells: int = BASE_CELLS,
             "values": answer,
         },
     )
+
+
+def _solve_euler_lagrange(setting, grid) -> np.ndarray:
+    """Newton on the Euler-Lagrange equation; by continuation in the weight if it fails.
+
+    Continuation: weights c_j = c 2^{j - J} (j = 0, ..., J), each solve starting from the
+    previous solution; c_0 is small enough for the divergence closed form to be increasing
+    (then phi is close to T x). A failed stage is retried with half the step in log c.
+    """
+    prior = setting.prior
+    T, M, c = setting.target_coefficient, setting.metric, setting.weight
+    score = prior.score(grid.x[:, None])[:, 0]
+    try:
+        return logdet_euler_lagrange(grid, score, T, M, c, _start(setting, grid.x, score))
+    except RuntimeError:
+        pass
+    closed = _theory.divergence_closed_form(setting.form)
+    weight = c
+    for _ in range(CONTINUATION_HALVINGS):
+        weight /= 2.0
+        start = closed(setting.a, weight, grid.x, score)
+        if np.all(np.diff(start) > 0):
+            break
+    else:
+        raise RuntimeError("no increasing start for the log-det continuation")
+    phi = logdet_euler_lagrange(grid, score, T, M, weight, start)
+    ratio = 2.0
+    while weight < c:
+        trial_weight = min(c, weight * ratio)
+        try:
+            phi = logdet_euler_lagrange(grid, score, T, M, trial_weight, phi)
+        except RuntimeError:
+            ratio = np.sqrt(ratio)
+            if ratio < 1.0 + 1e-3:
+                raise
+            continue
+        weight = trial_weight
+    return phi
 
 
 def _start(setting, x, score):

@@ -22,9 +22,13 @@ class FunctionSpaceOptimum:
         The problem ``y = a x + delta eta``.
     weight : float or None
         The regulariser weight c (None for unregularised losses).
+    forward_accuracy : float
+        Stated absolute error bound of ``forward`` (data units) on ``domain``.
+    inverse_accuracy : float
+        Stated absolute error bound of ``inverse`` (units of x) on ``data_range``; it is the
+        forward bound divided by the smallest slope of the map where that slope is below 1.
     accuracy : float
-        Stated absolute error bound of ``forward`` (in data units) and of ``inverse`` (in units
-        of x) on their domains.
+        max(forward_accuracy, inverse_accuracy).
     domain : tuple of float
         Interval of x on which ``forward`` is certified (``(-inf, inf)`` for closed forms).
     data_range : tuple of float
@@ -35,14 +39,16 @@ class FunctionSpaceOptimum:
         Method-specific numbers (grid sizes, error estimates, cross-check distances).
     """
 
-    def __init__(self, *, loss, form, a, delta, weight, forward, inverse, accuracy, domain,
-                 data_range, method, diagnostics=None):
+    def __init__(self, *, loss, form, a, delta, weight, forward, inverse, forward_accuracy,
+                 inverse_accuracy, domain, data_range, method, diagnostics=None):
         self.loss = loss
         self.form = form
         self.a = a
         self.delta = delta
         self.weight = weight
-        self.accuracy = float(accuracy)
+        self.forward_accuracy = float(forward_accuracy)
+        self.inverse_accuracy = float(inverse_accuracy)
+        self.accuracy = max(self.forward_accuracy, self.inverse_accuracy)
         self.domain = (float(domain[0]), float(domain[1]))
         self.data_range = (float(data_range[0]), float(data_range[1]))
         self.method = method

@@ -10,8 +10,11 @@ from invlin.references.optimum import FunctionSpaceOptimum
 
 # Stated error of the posterior mean of a 1 x 1 problem: rounding for Gaussian mixtures; for the
 # logistic and Gumbel priors the trapezoidal quadrature, whose error the tests measure against
-# 30-digit quadrature (below 1e-12 in every setting tried). 1e-10 leaves a margin of 100.
-PM_ACCURACY = 1e-10
+# 30-digit quadrature (below 4e-13 in every setting tried). 1e-11 leaves a margin of 25.
+PM_ACCURACY = 1e-11
+# forward solves PM(data) = t, so its error is the PM's divided by the PM's slope; the stated
+# bound assumes the slope is at least MIN_PM_SLOPE (a Var[x|y]/delta^2 or Var[x|y]/(a^2 delta^2)).
+MIN_PM_SLOPE = 1e-2
 
 
 def reconstruction_optimum(setting) -> FunctionSpaceOptimum:
@@ -39,7 +42,7 @@ def reconstruction_optimum(setting) -> FunctionSpaceOptimum:
     and d/dz E[x | z] = Var[x | y]/(a^2 delta^2) > 0 for any a != 0, so it is the inverse of an
     increasing map phi: ``inverse`` is the PM, ``forward(t)`` solves PM(data) = t (Illinois
     root search to rounding). The error of ``forward`` is the PM's error divided by the PM's
-    slope; the stated accuracy assumes that slope is not below 1e-2 (checked in the tests).
+    slope; the stated bound assumes that slope is not below MIN_PM_SLOPE = 1e-2.
     """
     problem = setting.problem
     data_per_y = 1.0 if setting.form == "y" else setting.a  # data = y or z = a y
@@ -55,7 +58,8 @@ def reconstruction_optimum(setting) -> FunctionSpaceOptimum:
 
     return FunctionSpaceOptimum(
         loss=setting.loss, form=setting.form, a=setting.a, delta=setting.delta, weight=None,
-        forward=forward, inverse=pm, accuracy=PM_ACCURACY, domain=(-np.inf, np.inf),
+        forward=forward, inverse=pm, forward_accuracy=PM_ACCURACY / MIN_PM_SLOPE,
+        inverse_accuracy=PM_ACCURACY, domain=(-np.inf, np.inf),
         data_range=(-np.inf, np.inf),
         method="inverse = posterior mean (invlin.estimators.posterior_mean); forward by root search",
     )
