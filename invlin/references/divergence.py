@@ -86,6 +86,7 @@ def divergence_optimum(setting) -> FunctionSpaceOptimum:
         inverse_accuracy=forward_accuracy / min(1.0, min_slope),
         domain=(-np.inf, np.inf), data_range=(-np.inf, np.inf), method=method,
         diagnostics={
+            "closed_form": closed_form,
             "blocks": [asdict(block) for block in projection.blocks],
             "grid_cells": GRID_CELLS,
             "min_slope": min_slope,
