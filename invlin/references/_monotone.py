@@ -43,6 +43,7 @@ def solve_increasing(function, target, start, half_width, *, lower=None, upper=N
     same end is kept twice), with a bisection step every third iteration so that the bracket at
     least halves every three iterations whatever the shape of ``function``.
     """
+    function = _skip_empty(function)
     target = np.asarray(target, dtype=np.float64)
     lo = np.asarray(start, dtype=np.float64) - half_width
     hi = np.asarray(start, dtype=np.float64) + half_width
@@ -124,3 +125,10 @@ def solve_increasing(function, target, start, half_width, *, lower=None, upper=N
         raise RuntimeError("the root search did not converge")
     result = np.where(f_lo == 0, lo, np.where(f_hi == 0, hi, 0.5 * (lo + hi)))
     return result
+
+
+def _skip_empty(function):
+    """``function`` that is not called on empty arrays (some estimators reject them)."""
+    def wrapped(x):
+        return function(x) if x.size else np.empty(0)
+    return wrapped
