@@ -82,7 +82,8 @@ def support(prior, truncation: float = TRUNCATION) -> tuple[float, float]:
                 f"{MAX_SCAN_STEPS * SCAN_STEP:g} standard deviations"
             )
         level = peak + np.log(truncation)
-        ends.append(brentq(lambda t: logpdf(t) - level, previous, current, xtol=1e-14, rtol=4 * np.finfo(np.float64).eps))
+        ends.append(brentq(lambda t: logpdf(t) - level, previous, current, xtol=1e-14,
+                           rtol=4 * np.finfo(np.float64).eps))
     return ends[0], ends[1]
 
 

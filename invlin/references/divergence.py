@@ -1,4 +1,4 @@
-"""The divergence loss's minimiser over increasing 1-D maps: closed form or its isotonic projection."""
+"""The divergence loss's minimiser over increasing 1-D maps: closed form or isotonic projection."""
 
 from __future__ import annotations
 

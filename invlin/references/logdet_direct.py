@@ -117,7 +117,8 @@ def logdet_direct(grid: Grid, prior_logpdf, target_coefficient: float, metric: f
         shrinking = change < 0
         limit = 1.0
         if np.any(shrinking):
-            limit = min(1.0, FRACTION_TO_BOUNDARY * np.min(-increments[shrinking] / change[shrinking]))
+            room = np.min(-increments[shrinking] / change[shrinking])
+            limit = min(1.0, FRACTION_TO_BOUNDARY * room)
         slope = gradient @ step
         t = limit
         for _ in range(MAX_HALVINGS):

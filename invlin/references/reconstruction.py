@@ -61,5 +61,5 @@ def reconstruction_optimum(setting) -> FunctionSpaceOptimum:
         forward=forward, inverse=pm, forward_accuracy=PM_ACCURACY / MIN_PM_SLOPE,
         inverse_accuracy=PM_ACCURACY, domain=(-np.inf, np.inf),
         data_range=(-np.inf, np.inf),
-        method="inverse = posterior mean (invlin.estimators.posterior_mean); forward by root search",
+        method="inverse = posterior mean (invlin.estimators.posterior_mean); forward: root search",
     )

@@ -68,7 +68,8 @@ def test_z_form_inverse_is_the_map(name):
     ref = function_space_optimum(prior, a, delta, "divergence", "z")
     z = a * DATA
     expected = exact_map(prior, a, delta, z, "z")
-    np.testing.assert_allclose(ref.inverse(z), expected, rtol=0, atol=ref.inverse_accuracy + MAP_TOL)
+    tolerance = ref.inverse_accuracy + MAP_TOL
+    np.testing.assert_allclose(ref.inverse(z), expected, rtol=0, atol=tolerance)
 
 
 def test_y_form_inverse_is_not_the_map():
@@ -88,7 +89,7 @@ BIMODAL = {
 
 
 def block_residuals(prior, ref):
-    """For each block: (p-weighted mean of phi* over it - level, phi*(l) - level, phi*(r) - level)."""
+    """Per block: (p-weighted mean of phi* on it - level, phi*(l) - level, phi*(r) - level)."""
     closed = ref.diagnostics["closed_form"]
 
     def phi_star(t):

@@ -102,7 +102,8 @@ def test_grid_refinement_converges_at_second_order_and_richardson_faster():
     for cells in (1000, 2000, 4000, 8000, 16000):
         grid = uniform_grid(prior, lo, hi, cells)
         score = prior.score(grid.x[:, None])[:, 0]
-        solutions.append(logdet_euler_lagrange(grid, score, T, M, c, _start(current, grid.x, score)))
+        start = _start(current, grid.x, score)
+        solutions.append(logdet_euler_lagrange(grid, score, T, M, c, start))
         grids.append(grid)
     exact = _richardson(solutions[3], solutions[4])[::8]  # from the 8000- to the 1000-cell nodes
     central = grids[0].density >= 1e-7 * grids[0].density.max()
