@@ -12,7 +12,7 @@ from invlin.estimators._gaussian_posterior import (
 )
 from invlin.estimators._quadrature import grid_posterior_mean
 from invlin.estimators.map_estimate import map_estimate
-from invlin.priors import LogisticProduct
+from invlin.priors import Gumbel, LogisticProduct
 from invlin.problem import LinearInverseProblem
 
 # Dimension up to which a non-separable LogisticProduct posterior is integrated on a tensor
@@ -29,7 +29,8 @@ def posterior_mean(problem, y, *, tail_widths=25.0, max_grid_points=2_000_000):
     y : array_like, shape (N, m) or (m,)
         Measurements.
     tail_widths : float, optional
-        Quadrature only (LogisticProduct prior): grid half-width in Laplace standard deviations.
+        Quadrature only (LogisticProduct and Gumbel priors): grid half-width in Laplace
+        standard deviations.
     max_grid_points : int, optional
         Quadrature only: number of grid points evaluated at once (a memory bound).
 
@@ -62,6 +63,12 @@ def posterior_mean(problem, y, *, tail_widths=25.0, max_grid_points=2_000_000):
     full posterior is integrated on a tensor grid around the MAP (see
     ``invlin.estimators._quadrature``). The posterior is log-concave, so the MAP found by
     :func:`map_estimate` is its unique mode.
+
+    Gumbel prior (1-D, log-concave): the same trapezoidal quadrature around the MAP. Its
+    log-density -(u + e^{-u}) is entire, and on the strip |Im t| < pi beta/2 the factor
+    |exp(-e^{-u})| = exp(-e^{-Re u} cos(Im u)) stays <= 1, so the quadrature is given the
+    strip half-width pi beta/2 (``scales = beta/2`` in the convention of
+    ``invlin.estimators._quadrature``).
     """
     y, single = as_points(y, "y", problem.m)
     tail_widths = positive_scalar(tail_widths, "tail_widths")
@@ -73,6 +80,12 @@ def posterior_mean(problem, y, *, tail_widths=25.0, max_grid_points=2_000_000):
         x = np.einsum("nk,nki->ni", posterior_weights(log_evidence), post_means)
     elif isinstance(prior, LogisticProduct):
         x = _logistic_posterior_mean(problem, y, tail_widths, max_grid_points)
+    elif isinstance(prior, Gumbel):
+        mode = map_estimate(problem, y)
+        x = grid_posterior_mean(
+            problem, y, mode, np.array([prior.scale / 2.0]), np.eye(1), tail_widths,
+            max_grid_points,
+        )
     else:
         raise NotImplementedError(
             f"posterior_mean has no method for a prior of type {type(prior).__name__}"

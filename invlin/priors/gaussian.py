@@ -72,6 +72,17 @@ class Gaussian(Prior):
         hess = np.broadcast_to(-self._precision, (x.shape[0], self.dim, self.dim)).copy()
         return self._shape_result(hess, single)
 
+    def _log_density_derivatives(self, t: np.ndarray) -> np.ndarray:
+        # 1-D: l = log N(t; mu, v), l' = -(t - mu)/v, l'' = -1/v, l''' = 0.
+        mean, variance = self._mean[0], self._cov[0, 0]
+        ones = np.ones_like(t)
+        return np.stack([
+            self.logpdf(t[:, None]),
+            -(t - mean) / variance,
+            -ones / variance,
+            0.0 * ones,
+        ])
+
     def sample(self, n_samples: int, rng: np.random.Generator) -> np.ndarray:
         n_samples = positive_int(n_samples, "n_samples")
         rng = require_generator(rng)

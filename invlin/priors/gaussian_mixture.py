@@ -166,6 +166,25 @@ class GaussianMixture(Prior):
         hess -= score[:, :, None] * score[:, None, :]
         return self._shape_result(hess, single)
 
+    def _log_density_derivatives(self, t: np.ndarray) -> np.ndarray:
+        # 1-D. With f = sum_k w_k N_k and the Hermite ratios N_k^(j)/N_k (g_k = -(t - mu_k)/v_k):
+        # h1 = g_k, h2 = g_k^2 - 1/v_k, h3 = g_k^3 - 3 g_k/v_k, the moments m_j = f^(j)/f =
+        # sum_k r_k h_j give l' = m1, l'' = m2 - m1^2, l''' = m3 - 3 m1 m2 + 2 m1^3.
+        x = t[:, None]
+        log_dens = self._component_log_densities(x)
+        resp = _softmax(log_dens)
+        variances = self._covs[:, 0, 0]
+        g = -(t[:, None] - self._means[:, 0]) / variances
+        m1 = np.sum(resp * g, axis=1)
+        m2 = np.sum(resp * (g**2 - 1.0 / variances), axis=1)
+        m3 = np.sum(resp * (g**3 - 3.0 * g / variances), axis=1)
+        return np.stack([
+            logsumexp(log_dens, axis=1),
+            m1,
+            m2 - m1**2,
+            m3 - 3.0 * m1 * m2 + 2.0 * m1**3,
+        ])
+
     def sample(self, n_samples: int, rng: np.random.Generator) -> np.ndarray:
         n_samples = positive_int(n_samples, "n_samples")
         rng = require_generator(rng)

@@ -103,6 +103,21 @@ class LogisticProduct(Prior):
         hess = np.einsum("ij,nj,kj->nik", self._basis, curvature, self._basis)
         return self._shape_result(hess, single)
 
+    def _log_density_derivatives(self, t: np.ndarray) -> np.ndarray:
+        # 1-D, v = (t - loc)/s: l' = -tanh(v/2)/s, l'' = -sech^2(v/2)/(2 s^2),
+        # l''' = sech^2(v/2) tanh(v/2)/(2 s^3).
+        scale = self._scales[0]
+        half = 0.5 * (t - self._loc[0]) / scale
+        tanh = np.tanh(half)
+        decay = np.exp(-2.0 * np.abs(half))
+        sech2 = 4.0 * decay / (1.0 + decay) ** 2  # sech^2(v/2) without cancellation in the tails
+        return np.stack([
+            self.logpdf(t[:, None]),
+            -tanh / scale,
+            -sech2 / (2.0 * scale**2),
+            sech2 * tanh / (2.0 * scale**3),
+        ])
+
     def sample(self, n_samples: int, rng: np.random.Generator) -> np.ndarray:
         n_samples = positive_int(n_samples, "n_samples")
         rng = require_generator(rng)
