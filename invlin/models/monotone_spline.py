@@ -117,6 +117,22 @@ class MonotoneSpline(DiagonalModel):
         # Closed form (one quadratic per point): tol and max_iter are not needed.
         return spline_maps_inverse(self.knots, self._params, u), np.ones(u.shape[0], np.int64)
 
+    def _component_slice(self, j: int) -> slice:
+        """Where row j's parameters sit in the flat parameter vector."""
+        size = self._params.shape[1]
+        return slice(j * size, (j + 1) * size)
+
+    def _design(self, t: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Jacobians of f_j(t_i) and f_j'(t_i) w.r.t. row j's parameters, shape (N, K + 2) each.
+
+        f_j is linear in its row, so column p is the map with the p-th unit row (one kernel call
+        on the identity table).
+        """
+        size = self._params.shape[1]
+        knots = np.ascontiguousarray(np.repeat(self.knots[j : j + 1], size, axis=0))
+        points = np.ascontiguousarray(np.repeat(t[:, None], size, axis=1))
+        return spline_maps(knots, np.eye(size), points)
+
     def scalar_map(self, j: int, t) -> tuple[np.ndarray, np.ndarray]:
         """f_j and f_j' at the scalar coordinates ``t`` (1-D), for inspection and plots."""
         t = np.asarray(t, dtype=np.float64).reshape(-1, 1)
