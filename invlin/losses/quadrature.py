@@ -211,20 +211,20 @@ class PopulationQuadrature:
         self._knots = getattr(model, "knots", None)
         self._marginals = [problem.prior.marginal(basis[:, j]) for j in range(model.dim)]
         self._supports = [prior_support(m, self.tail_tol) for m in self._marginals]
-        self._rule = self._build(self.nodes_per_panel)
+        self._rule = self._build(self.n_panels, self.nodes_per_panel)
         self._refined = None
 
     # -- grids --------------------------------------------------------------------------------
-    def _build(self, nodes_per_panel: int) -> _Rule:
+    def _build(self, n_panels: int, nodes_per_panel: int) -> _Rule:
         xs, ws, ts, us, moments = [], [], [], [], []
         for j, (marginal, (lo, hi, _)) in enumerate(zip(self._marginals, self._supports)):
             extra = np.empty(0) if self._knots is None else self._knots[j]
-            x, w = _gauss_legendre(_panels(lo, hi, self.n_panels, extra), nodes_per_panel)
+            x, w = _gauss_legendre(_panels(lo, hi, n_panels, extra), nodes_per_panel)
             weights = w * np.exp(marginal.logpdf(x[:, None]))
             xs.append(x)
             ws.append(weights)
             if self.loss.name == "reconstruction":
-                t, u, p = self._data_grid(j, x, weights, lo, hi, nodes_per_panel)
+                t, u, p = self._data_grid(j, x, weights, lo, hi, n_panels, nodes_per_panel)
                 ts.append(t)
                 us.append(u)
                 moments.append(p)
@@ -235,11 +235,11 @@ class PopulationQuadrature:
         tail_mass = tail_mass + erfc(NOISE_WIDTHS / np.sqrt(2.0))
         return _Rule(_stack(xs), _stack(ws), tail_mass, _stack(ts), _stack(us), _stack(moments))
 
-    def _data_grid(self, j, x, weights, lo, hi, nodes_per_panel):
+    def _data_grid(self, j, x, weights, lo, hi, n_panels, nodes_per_panel):
         b, v = self._gain[j], self._noise_var[j]
         width = NOISE_WIDTHS * np.sqrt(v)
         low, high = sorted((b * lo, b * hi))
-        t, u = _gauss_legendre(np.linspace(low - width, high + width, self.n_panels + 1),
+        t, u = _gauss_legendre(np.linspace(low - width, high + width, n_panels + 1),
                                nodes_per_panel)
         kernel = np.exp(-0.5 * (t[:, None] - b * x[None, :]) ** 2 / v) / np.sqrt(2 * np.pi * v)
         weighted = kernel * weights
@@ -257,12 +257,18 @@ class PopulationQuadrature:
 
         Notes
         -----
-        Discretisation: :math:`|Q_m - Q_{2m}|`, the rule against the rule with twice the
-        Gauss-Legendre nodes on the same panels. For an integrand analytic on each panel the
-        m-point error decays geometrically in m, so :math:`|Q_m - I| \ll |Q_m - Q_{2m}|` and
-        the difference is a (conservative) estimate. Panels are split at the model's knots
-        (where a spline's second derivative jumps); kinks of the reconstruction integrand at
-        the knots' images are not aligned, which the refinement then shows.
+        Discretisation: :math:`|Q - Q'|`, the rule against the rule with twice the panels and
+        twice the Gauss-Legendre nodes per panel. Where the integrand is analytic on each panel
+        the error decays geometrically in the nodes; where it is not (the reconstruction
+        integrand has kinks in its second derivative at the images of the spline's knots, which
+        the data grid does not follow) it decays algebraically in the panel width. In both
+        regimes the refined rule's error e' is a fraction of the rule's error e; if
+        :math:`e' \le e/2` (at least first order in the panel width), then
+        :math:`e \le 2|Q - Q'|`, the discretisation bound reported. It rests on that
+        assumption (an a-posteriori estimate, not a strict bound), which fails only for rules
+        that do not resolve the prior at all (measured: the bound holds from 12 panels of 3
+        nodes on a two-component mixture; docs/population-training.md). Panels of the prior grid are split at the model's
+        knots (where a spline's second derivative jumps).
 
         Tail: the loss is :math:`E[\ell]` for a per-point integrand :math:`\ell` (the
         conditional expectation over the noise, or :math:`(g(t) - x)^2`); outside the grid
@@ -272,11 +278,11 @@ class PopulationQuadrature:
         by the same rule.
         """
         if self._refined is None:
-            self._refined = self._build(2 * self.nodes_per_panel)
+            self._refined = self._build(2 * self.n_panels, 2 * self.nodes_per_panel)
         value, _, second = self._evaluate(model, self._rule)
         refined, _, _ = self._evaluate(model, self._refined)
         mass = float(np.sum(self._rule.tail_mass))
-        discretisation = abs(value - refined)
+        discretisation = 2.0 * abs(value - refined)
         tail = float(np.sqrt(mass * max(second, 0.0)))
         return QuadratureError(discretisation, tail, mass, discretisation + tail)
 
