@@ -16,6 +16,8 @@ __all__ = ["PopulationQuadrature", "QuadratureError", "prior_support"]
 
 # Cut-off of the noise on the data grid: P(|xi| > 10) = erfc(10 / sqrt 2) ~ 1.5e-23.
 NOISE_WIDTHS = 10.0
+# Band of the Gaussian kernel in the data moments: exp(-12^2 / 2) = 5e-32 of the peak beyond it.
+KERNEL_WIDTHS = 12.0
 # Range (in prior standard deviations) beyond the cut on which concavity of log p is checked.
 TAIL_CHECK_WIDTHS = 40.0
 
@@ -116,6 +118,26 @@ class QuadratureError:
     tail: float
     tail_mass: float
     total: float
+
+
+def _data_moments(t, x, weights, b, v, chunk=256):
+    """P_k(t_i) = sum_q weights_q x_q^k N(t_i; b x_q, v), k = 0..4, shape (5, len(t)).
+
+    Chunks of t against the band |t - b x| <= KERNEL_WIDTHS sqrt(v) of x only: outside it the
+    kernel is below exp(-KERNEL_WIDTHS^2 / 2) = 5e-32 of its peak.
+    """
+    order = np.argsort(b * x)
+    centres = (b * x)[order]
+    powers = np.stack([x[order] ** k for k in range(5)]) * weights[order]
+    half_width = KERNEL_WIDTHS * np.sqrt(v)
+    out = np.empty((5, t.shape[0]))
+    for start in range(0, t.shape[0], chunk):
+        block = t[start : start + chunk]
+        lo = np.searchsorted(centres, block[0] - half_width)
+        hi = np.searchsorted(centres, block[-1] + half_width)
+        kernel = np.exp(-0.5 * (block[:, None] - centres[None, lo:hi]) ** 2 / v)
+        out[:, start : start + chunk] = powers[:, lo:hi] @ kernel.T / np.sqrt(2 * np.pi * v)
+    return out
 
 
 @dataclass(frozen=True)
@@ -241,10 +263,7 @@ class PopulationQuadrature:
         low, high = sorted((b * lo, b * hi))
         t, u = _gauss_legendre(np.linspace(low - width, high + width, n_panels + 1),
                                nodes_per_panel)
-        kernel = np.exp(-0.5 * (t[:, None] - b * x[None, :]) ** 2 / v) / np.sqrt(2 * np.pi * v)
-        weighted = kernel * weights
-        # P_k(t) = sum_q w_q p(x_q) x_q^k N(t; b x_q, v), k = 0..4 (3 and 4 for the error bound).
-        return t, u, np.stack([weighted @ x**k for k in range(5)])
+        return t, u, _data_moments(t, x, weights, b, v)
 
     # -- the loss -----------------------------------------------------------------------------
     def value_and_grad(self, model) -> tuple[float, np.ndarray]:
