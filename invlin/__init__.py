@@ -10,9 +10,9 @@ from invlin import priors
 from invlin.estimators import map_estimate, posterior_mean, tweedie_residual
 from invlin.gradient_check import central_difference_gradient, taylor_test
 from invlin.losses import Loss, population_value_and_grad
-from invlin.models import DiagonalLinear, DiagonalNet, IResNet, Linear
+from invlin.models import DiagonalLinear, DiagonalNet, IResNet, Linear, MonotoneSpline
 from invlin.problem import LinearInverseProblem, Samples
-from invlin.training import TrainResult, train
+from invlin.training import TrainResult, fit_population_1d, train
 
 __all__ = [
     "DiagonalLinear",
@@ -21,9 +21,11 @@ __all__ = [
     "Linear",
     "LinearInverseProblem",
     "Loss",
+    "MonotoneSpline",
     "Samples",
     "TrainResult",
     "central_difference_gradient",
+    "fit_population_1d",
     "map_estimate",
     "population_value_and_grad",
     "posterior_mean",

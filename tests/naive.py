@@ -83,3 +83,20 @@ def objective(outputs, jacobians, target, metric, regulariser, c):
 def reconstruction(preimages, x):
     """mean_i |phi^{-1}(u_i) - x_i|^2 by loops."""
     return sum(float(np.sum((preimages[i] - x[i]) ** 2)) for i in range(x.shape[0])) / x.shape[0]
+
+
+def spline_map(knots, row, t):
+    """f(t), f'(t) of a MonotoneSpline row [beta, s_0..s_K]: slope by np.interp (constant beyond
+    the knots), value by adaptive quadrature of the slope from the anchor knot K // 2."""
+    from scipy.integrate import quad
+
+    slopes = np.asarray(row[1:], dtype=float)
+
+    def slope(u):
+        return float(np.interp(u, knots, slopes))
+
+    anchor = knots[(len(knots) - 1) // 2]
+    inner = [k for k in knots if min(anchor, t) < k < max(anchor, t)]
+    integral, _ = quad(slope, anchor, t, points=inner or None, epsabs=1e-13, epsrel=1e-13,
+                       limit=500)
+    return row[0] + integral, slope(t)

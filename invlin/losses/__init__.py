@@ -2,5 +2,7 @@
 
 from invlin.losses.loss import FORMS, LOSSES, Loss
 from invlin.losses.population import population_value_and_grad
+from invlin.losses.quadrature import PopulationQuadrature, QuadratureError, prior_support
 
-__all__ = ["FORMS", "LOSSES", "Loss", "population_value_and_grad"]
+__all__ = ["FORMS", "LOSSES", "Loss", "population_value_and_grad",
+           "PopulationQuadrature", "QuadratureError", "prior_support"]

@@ -42,7 +42,9 @@ class DiagonalModel(InvertibleModel):
     r"""Base of the diagonal models :math:`\phi(x) = \sum_j f_j(\langle x, v_j\rangle) v_j`.
 
     Subclasses map their flat parameters to the table of scalar-map parameters of
-    :mod:`invlin.models._diagonal_numba` (``_table``, ``_table_gradient``).
+    :mod:`invlin.models._diagonal_numba` (``_table``, ``_table_gradient``); a model family with
+    other scalar maps overrides the kernel hooks ``_maps``, ``_maps_backward`` and
+    ``_maps_inverse`` instead (e.g. :class:`~invlin.models.MonotoneSpline`).
 
     Notes
     -----
@@ -69,6 +71,20 @@ class DiagonalModel(InvertibleModel):
     def _table_gradient(self, grad_table: np.ndarray) -> np.ndarray:
         """Flat-parameter gradient from the gradient w.r.t. the table."""
 
+    # -- kernel hooks (tanh scalar maps of _diagonal_numba; other families override) --------
+    def _maps(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """f_j(t_ij) and f_j'(t_ij) at coordinates t, shape (N, n) each."""
+        return scalar_maps(self._table(), t)
+
+    def _maps_backward(self, t: np.ndarray, g_value: np.ndarray,
+                       g_slope: np.ndarray) -> np.ndarray:
+        """Flat gradient of sum_ij g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij)."""
+        return self._table_gradient(scalar_maps_backward(self._table(), t, g_value, g_slope))
+
+    def _maps_inverse(self, u: np.ndarray, tol: float, max_iter: int):
+        """Componentwise preimages of coordinates u and the iterations used per sample."""
+        return scalar_maps_inverse(self._table(), u, tol, max_iter)
+
     # -- coordinates ------------------------------------------------------------------------
     def _coords(self, x: np.ndarray) -> np.ndarray:
         return x if self._basis is None else np.ascontiguousarray(x @ self._basis)
@@ -77,12 +93,12 @@ class DiagonalModel(InvertibleModel):
         return t if self._basis is None else np.ascontiguousarray(t @ self._basis.T)
 
     def _slopes(self, x: np.ndarray) -> np.ndarray:
-        return scalar_maps(self._table(), self._coords(x))[1]
+        return self._maps(self._coords(x))[1]
 
     # -- the map ----------------------------------------------------------------------------
     def forward(self, x) -> np.ndarray:
         x, single = self._points(x)
-        out = self._from_coords(scalar_maps(self._table(), self._coords(x))[0])
+        out = self._from_coords(self._maps(self._coords(x))[0])
         return out[0] if single else out
 
     def inverse(self, u, *, tol: float = 1e-10, max_iter: int = 100, return_info: bool = False):
@@ -103,9 +119,7 @@ class DiagonalModel(InvertibleModel):
         u, single = self._points(u, "u")
         tol, max_iter = self._inverse_options(tol, max_iter)
         self._require_invertible()
-        t, iterations = scalar_maps_inverse(
-            self._table(), self._coords(u), tol / np.sqrt(self.dim), max_iter
-        )
+        t, iterations = self._maps_inverse(self._coords(u), tol / np.sqrt(self.dim), max_iter)
         return finish(self._from_coords(t), u, self.forward, tol=tol,
                       iterations=int(iterations.max()), single=single, return_info=return_info)
 
@@ -135,10 +149,9 @@ class DiagonalModel(InvertibleModel):
 
     # -- engine hooks -----------------------------------------------------------------------
     def _objective(self, x, target, metric, regulariser, c) -> tuple[float, np.ndarray]:
-        table = self._table()
         n_samples = x.shape[0]
         t = self._coords(x)
-        values, slopes = scalar_maps(table, t)
+        values, slopes = self._maps(t)
         residual = values - self._coords(target)
         if metric is None:
             weighted = residual
@@ -162,16 +175,15 @@ class DiagonalModel(InvertibleModel):
             raise ValueError(
                 f"unknown regulariser {regulariser!r}; expected 'logdet', 'divergence' or None"
             )
-        return value, self._table_gradient(scalar_maps_backward(table, t, g_value, g_slope))
+        return value, self._maps_backward(t, g_value, g_slope)
 
     def _reconstruction_objective(self, u, x) -> tuple[float, np.ndarray]:
-        table = self._table()
         n_samples = x.shape[0]
         self._require_invertible()
-        t, iterations = scalar_maps_inverse(
-            table, self._coords(u), RECONSTRUCTION_TOL, RECONSTRUCTION_MAX_ITER
+        t, iterations = self._maps_inverse(
+            self._coords(u), RECONSTRUCTION_TOL, RECONSTRUCTION_MAX_ITER
         )
-        values, slopes = scalar_maps(table, t)
+        values, slopes = self._maps(t)
         if np.max(np.abs(values - self._coords(u))) > RECONSTRUCTION_TOL:
             raise InversionError(
                 f"componentwise inversion missed {RECONSTRUCTION_TOL:.0e} after "
@@ -181,5 +193,4 @@ class DiagonalModel(InvertibleModel):
         value = float(np.sum(error * error)) / n_samples
         # dt/dtheta = -(df/dtheta)(t) / f'(t) (implicit function theorem on f(t) = u).
         g_value = np.ascontiguousarray(-2.0 * error / (n_samples * slopes))
-        grad = scalar_maps_backward(table, t, g_value, np.zeros_like(slopes))
-        return value, self._table_gradient(grad)
+        return value, self._maps_backward(t, g_value, np.zeros_like(slopes))

@@ -93,6 +93,21 @@ class DiagonalNet(DiagonalModel):
         alpha, w, gamma = self._parts()
         return alpha, alpha + np.sum(w * gamma, axis=1)
 
+    def parameter_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Box (lower, upper) of the flat parameters: alpha >= min_slope, w, gamma >= 0.
+
+        Only the unconstrained form is a box (the iResNet form couples alpha, w and gamma), so
+        box-constrained optimisers (``train(optimizer="lbfgs")``) need ``lipschitz=None``.
+        """
+        if self.lipschitz_bound is not None:
+            raise ValueError("the Lipschitz form of DiagonalNet is not a box constraint; use "
+                             "optimizer 'adam' (projected) or MonotoneSpline")
+        r = self.n_units
+        lower = np.full(self._params.shape, -np.inf)
+        lower[:, 0] = self.min_slope
+        lower[:, 2 : 2 + 2 * r] = 0.0
+        return lower.ravel(), np.full(lower.size, np.inf)
+
     def lipschitz(self) -> float | None:
         """max_j sup_t |f_j'(t) - 1| bound for the iResNet form, else None."""
         if self.lipschitz_bound is None:

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from invlin._validation import positive_int, positive_scalar
+from invlin._validation import choice, positive_int, positive_scalar
 from invlin.errors import NotInvertibleError, TrainingDivergedError
-from invlin.losses import Loss, population_value_and_grad
+from invlin.losses import Loss, PopulationQuadrature, population_value_and_grad
 from invlin.progress import ProgressBar
 from invlin.training.adam import Adam
+from invlin.training.lbfgs import minimise_lbfgs
+from invlin.training.newton import minimise_newton
 
 __all__ = ["TrainResult", "train"]
 
@@ -61,10 +63,30 @@ def _projected_gradient_norm(model, theta: np.ndarray, grad: np.ndarray) -> floa
     return float(np.linalg.norm(theta - stepped))
 
 
+def _population_quadrature(model, problem, loss_obj, population):
+    """The PopulationQuadrature to train on, or None for the closed form (affine, Gaussian)."""
+    from invlin.priors import Gaussian  # deferred: the priors package imports nothing of ours
+
+    if isinstance(population, PopulationQuadrature):
+        return population
+    if hasattr(model, "_maps") and not (hasattr(model, "_affine")
+                                        and isinstance(problem.prior, Gaussian)):
+        return PopulationQuadrature(model, problem, loss_obj)
+    return None
+
+
+def _population_objective(model, problem, loss_obj, population):
+    """objective() -> (value, grad) of the exact expected loss (closed form or quadrature)."""
+    quadrature = _population_quadrature(model, problem, loss_obj, population)
+    if quadrature is not None:
+        return lambda: quadrature.value_and_grad(model)
+    return lambda: population_value_and_grad(model, problem, loss_obj)
+
+
 def train(model, problem, loss: str, *, form: str = "z", weight: float | None = None,
           steps: int = 2000, batch_size: int = 256, learning_rate: float = 1e-2, seed: int,
-          population: bool = False, tol: float | None = None, progress: bool | None = None,
-          final_learning_rate: float | None = None) -> TrainResult:
+          population=False, tol: float | None = None, progress: bool | None = None,
+          final_learning_rate: float | None = None, optimizer: str = "adam") -> TrainResult:
     r"""Train ``model`` with Adam on fresh minibatches (or on the exact expected loss).
 
     Parameters
@@ -84,9 +106,11 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
     seed : int
         Seed of the ``numpy.random.default_rng`` that draws every minibatch (required, also with
         ``population``, so that every run states its randomness).
-    population : bool, optional
-        Minimise the exact expected loss (affine models, Gaussian prior; see
-        :func:`invlin.losses.population_value_and_grad`).
+    population : bool or PopulationQuadrature, optional
+        Minimise the exact expected loss: in closed form for affine models on a Gaussian prior
+        (:func:`invlin.losses.population_value_and_grad`), by quadrature for the other diagonal
+        models or priors (:class:`invlin.losses.PopulationQuadrature` with its default rule, or
+        the given instance, built for this model, problem and loss).
     tol : float, optional
         Stop once the projected gradient norm is <= tol (never, if None).
     progress : bool, optional
@@ -95,6 +119,13 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
         If given, the learning rate decays geometrically from ``learning_rate`` at the first
         step to ``final_learning_rate`` at step ``steps`` (annealing shrinks the minibatch noise
         of the final iterate); default constant.
+    optimizer : {"adam", "lbfgs", "newton"}, optional
+        Only with ``population`` (a deterministic objective), within the box
+        ``model.parameter_bounds()``; ``steps`` counts their iterations and ``learning_rate``
+        is unused. "lbfgs": scipy's L-BFGS-B (:func:`invlin.training.lbfgs.minimise_lbfgs`).
+        "newton": projected Newton with the quadrature loss's exact Hessian (Gauss-Newton for
+        reconstruction), for models linear in their parameters such as
+        :class:`~invlin.models.MonotoneSpline` (:func:`invlin.training.newton.minimise_newton`).
 
     Returns
     -------
@@ -125,6 +156,13 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
     rng = np.random.default_rng(seed)
+    optimizer = choice(optimizer, "optimizer", ("adam", "lbfgs", "newton"))
+    if optimizer != "adam":
+        if population is False:
+            raise ValueError(f"optimizer {optimizer!r} needs population=True (a deterministic "
+                             f"loss)")
+        return _train_deterministic(model, problem, loss_obj, population, optimizer,
+                                    steps=steps, tol=tol, seed=int(seed), progress=progress)
     optimiser = Adam(learning_rate)
     base_rate = optimiser.learning_rate
     decay = 1.0
@@ -140,10 +178,12 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
     converged = False
     run = 0
     start = time.perf_counter()
+    objective = (_population_objective(model, problem, loss_obj, population)
+                 if population is not False else None)
     with ProgressBar(steps, f"train {loss_obj.name} ({form})", enabled=progress) as bar:
         for step in range(steps):
-            if population:
-                value, grad = population_value_and_grad(model, problem, loss_obj)
+            if objective is not None:
+                value, grad = objective()
             else:
                 samples = problem.sample(batch_size, rng)
                 value, grad = loss_obj.value_and_grad(model, samples, problem)
@@ -182,3 +222,35 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
         seed=int(seed),
         wall_time=wall,
     )
+
+
+def _train_deterministic(model, problem, loss_obj, population, optimizer, *, steps, tol, seed,
+                         progress) -> TrainResult:
+    """The ``optimizer="lbfgs"`` and ``"newton"`` branches of :func:`train`."""
+    if not hasattr(model, "parameter_bounds"):
+        raise TypeError(f"optimizer {optimizer!r} needs a model with box constraints "
+                        f"(parameter_bounds); {type(model).__name__} has none")
+    model.project()
+    if not model.is_invertible():
+        raise NotInvertibleError("the initial model is not invertible")
+    objective = _population_objective(model, problem, loss_obj, population)
+    options = dict(steps=steps, tol=tol,
+                   projected_norm=lambda theta, grad: _projected_gradient_norm(model, theta, grad))
+    start = time.perf_counter()
+    label = f"train {loss_obj.name} ({loss_obj.form}, {optimizer})"
+    with ProgressBar(steps, label, enabled=progress) as bar:
+        if optimizer == "lbfgs":
+            losses, norms, converged = minimise_lbfgs(model, objective, bar=bar, **options)
+        else:
+            quadrature = _population_quadrature(model, problem, loss_obj, population)
+            if quadrature is None:
+                raise TypeError("optimizer 'newton' needs a quadrature population loss (a "
+                                "non-affine diagonal model or a non-Gaussian prior)")
+            losses, norms, converged = minimise_newton(
+                model, objective, lambda: quadrature.hessian(model), bar=bar, **options)
+    if not model.is_invertible():
+        raise NotInvertibleError(f"the model stopped being invertible during {optimizer}")
+    return TrainResult(model=model, loss=np.asarray(losses), gradient_norm=np.asarray(norms),
+                       steps=len(losses) - 1, converged=converged,
+                       final_gradient_norm=float(norms[-1]), seed=seed,
+                       wall_time=time.perf_counter() - start)
