@@ -20,6 +20,7 @@ module                 claims
 
 from invlin.verify.checks import (  # noqa: F401  (imported for registration)
     diagonal,
+    discriminating,
     estimators,
     function_space,
     linear,

@@ -11,6 +11,8 @@ a number): a control that only catches gross errors would not show that the tole
 from __future__ import annotations
 
 import copy
+import re
+import types
 
 import pytest
 import theory
@@ -19,7 +21,8 @@ from invlin.verify import verify
 import numpy as np
 
 from invlin.estimators import map_estimate, posterior_mean
-from invlin.verify.checks import estimators, function_space, linear, logdet
+from invlin.verify import checks
+from invlin.verify.checks import _discrimination, estimators, function_space, linear, logdet
 from invlin.verify.registry import REGISTRY
 from theory import claims, symbols
 
@@ -93,6 +96,16 @@ def pm_and_map_swapped(*modules):
 
     apply.description = "PM and MAP swapped"
     return apply
+
+
+def swap_everywhere(monkeypatch):
+    """PM and MAP swapped in every check module and in the exact 1-D references."""
+    modules = [getattr(checks, name) for name in dir(checks)
+               if isinstance(getattr(checks, name), types.ModuleType)]
+    pm_and_map_swapped(*modules)(monkeypatch)
+    pm, x_map = _discrimination.exact_posterior_mean, _discrimination.exact_map
+    monkeypatch.setattr(_discrimination, "exact_posterior_mean", x_map)
+    monkeypatch.setattr(_discrimination, "exact_map", pm)
 
 
 def _pm_as_map(problem, y, *, return_info=False, **kwargs):
@@ -205,3 +218,24 @@ def test_a_stalled_sample_fit_fails(monkeypatch):
     assert item.error == float("inf") and not item.details["optimizer_converged"]
     assert np.all(np.abs(item.details["start"] - item.details["predicted"])
                   >= 10 * item.details["standard_error"] * (1 - 1e-12))
+
+
+#: Claims whose statement names the PM or the MAP (title or statement).
+NAMES_PM_OR_MAP = re.compile(r"\bPM\b|posterior mean|\bMAP\b|x_PM|x_MAP")
+#: PM = MAP is the statement itself: swapping them is no error (its controls are above).
+SWAP_IS_NOT_AN_ERROR = {"gaussian-pm-equals-map"}
+
+
+def _pm_map_claims():
+    return [c.id for c in claims.all()
+            if NAMES_PM_OR_MAP.search(f"{c.title} {c.statement}")
+            and c.id not in SWAP_IS_NOT_AN_ERROR]
+
+
+@pytest.mark.parametrize("claim_id", _pm_map_claims())
+def test_swapping_pm_and_map_fails(monkeypatch, claim_id):
+    """Every check of a claim naming the PM or the MAP discriminates: with the two estimators
+    swapped at their source (every caller gets the wrong one), the claim FAILs."""
+    swap_everywhere(monkeypatch)
+    (record,) = verify([claim_id], quick=True)
+    assert record.status == "FAIL", f"{claim_id} with PM and MAP swapped: {record.status}"
