@@ -328,3 +328,62 @@ def at_prior(expr, prior, var=None):
     count = max((S.LOG_DERIVATIVES.index(sym) + 1 for sym in expr.free_symbols
                  if sym in S.LOG_DERIVATIVES), default=1)
     return expr.subs(fs.log_density_derivatives(prior, var, count))
+
+
+# --- exact instances (cross-checks independent of the jet machinery) -------------------------
+
+def taylor(expr, var, order):
+    """Taylor polynomial of ``expr`` in ``var`` at 0 to ``var**order``, by differentiation.
+
+    Used instead of ``sympy.series`` for the exact instances: SymPy 1.x's ``series`` drops the
+    first-order term of ``log(sech(f(eps)))`` (e.g. ``series(log(sech(1 + eps)), eps, 0, 2)``
+    returns ``log(sech(1)) + O(eps^2)``); differentiating is slower but safe.
+    """
+    return sum(sp.diff(expr, var, k).subs(var, 0) * var**k / sp.factorial(k)
+               for k in range(order + 1))
+
+
+def logdet_exact_instance():
+    """An exact log-det optimum for a non-Gaussian prior, built backwards from its output law.
+
+    Choose the output law ``q(u) = sech(u)/pi``. The Euler-Lagrange equation (y-form,
+    ``c = 2 delta^2``) ``a psi(u) = u + delta^2 (log q)'(u)`` then *defines* the inverse
+    ``psi(u) = (u - delta^2 tanh u)/a`` (increasing for ``delta < 1``), and the prior for
+    which this is the optimum is the law of ``psi(U)``, ``U ~ q``:
+    ``l(psi(u)) = log q(u) - log psi'(u)``.
+
+    Returns
+    -------
+    exact : sympy.Expr
+        ``psi(y)`` in ``y, a, delta``.
+    log_prior : sympy.Expr
+        ``l = log p_X`` in ``x``, to first order in ``delta^2`` (``l_0 + delta^2 l_1``), enough
+        for the ``delta^4`` term of the series (``l`` enters it multiplied by ``delta^2``).
+
+    Notes
+    -----
+    ``x = psi(u)`` inverts to ``u = a x + delta^2 tanh(u) = a x + delta^2 tanh(a x) +
+    O(delta^4)``, which is substituted into ``log q(u) - log psi'(u)``; the prior depends on
+    ``delta`` (it is built for this noise level), so the series is compared with the exact
+    ``psi(y)`` as a whole, order by order in ``delta^2``.
+    """
+    eps = sp.Symbol("epsilon_sq", positive=True)
+    u = sp.Dummy("u", real=True)
+    log_q = sp.log(sp.sech(u) / sp.pi)
+    psi = (u + eps * sp.diff(log_q, u)) / S.a
+    inverse = S.a * S.x + eps * sp.tanh(S.a * S.x)
+    log_prior = taylor((log_q - sp.log(sp.diff(psi, u))).subs(u, inverse), eps, 1)
+    return psi.subs(u, S.y).subs(eps, S.delta**2), log_prior.subs(eps, S.delta**2)
+
+
+def at_log_density(expr, log_density, var=S.x):
+    """Substitute ``l_k = d^k/dvar^k log_density`` at ``var = y/a`` into ``expr``."""
+    return expr.subs({sym: sp.diff(log_density, var, k).subs(var, S.y / S.a)
+                      for k, sym in enumerate(S.LOG_DERIVATIVES, 1) if expr.has(sym)})
+
+
+def series_residual(series, exact, order=2):
+    """Return the Taylor coefficients (in ``delta^2``, to ``order``) of ``series - exact``."""
+    eps = sp.Symbol("epsilon_sq", positive=True)
+    difference = (series - exact).subs(S.delta, sp.sqrt(eps))
+    return sp.simplify(taylor(difference, eps, order))
