@@ -2,7 +2,9 @@
 
 Generic densities are SymPy ``Function`` objects (e.g. ``p(x)``, a potential ``V`` with
 ``p_X = exp(-V)``); concrete instances are the Gaussian ``N(0, s^2)``, the symmetric bimodal
-Gaussian mixture ``(N(-m, tau^2) + N(m, tau^2))/2`` and the standard logistic density.
+Gaussian mixture ``(N(-m, tau^2) + N(m, tau^2))/2``, the standard logistic density, and two
+skewed priors: the asymmetric mixture ``omega N(m, tau^2) + (1 - omega) N(-m, tau^2)`` and the
+standard Gumbel density ``exp(-(x + e^{-x}))`` (log-concave).
 
 Each function returns SymPy expressions; the claims in :mod:`theory.claims` check them.
 """
@@ -12,7 +14,11 @@ import sympy as sp
 from theory import symbols as S
 from theory._checks import choice
 
+#: Priors with the Stein/Tweedie machinery of this module (symmetric about 0).
 PRIORS = ("gaussian", "mixture", "logistic")
+#: Skewed priors, where the delta^4 terms of PM, MAP and the learned inverses differ.
+SKEWED_PRIORS = ("mixture-asymmetric", "gumbel")
+ALL_PRIORS = PRIORS + SKEWED_PRIORS
 
 
 def density(prior, var=S.x):
@@ -20,16 +26,22 @@ def density(prior, var=S.x):
 
     Parameters
     ----------
-    prior : {"gaussian", "mixture", "logistic"}
+    prior : {"gaussian", "mixture", "logistic", "mixture-asymmetric", "gumbel"}
         ``N(0, s^2)``; ``(N(-m, tau^2) + N(m, tau^2))/2``; the standard logistic density
-        ``e^{-x}/(1 + e^{-x})^2``.
+        ``e^{-x}/(1 + e^{-x})^2``; ``omega N(m, tau^2) + (1 - omega) N(-m, tau^2)``
+        (``0 < omega < 1``); the standard Gumbel density ``exp(-(x + e^{-x}))``.
     var : sympy.Symbol
     """
-    choice(prior, "prior", PRIORS)
+    choice(prior, "prior", ALL_PRIORS)
     if prior == "gaussian":
         return gaussian_pdf(var, 0, S.s**2)
     if prior == "mixture":
         return (gaussian_pdf(var, -S.m, S.tau**2) + gaussian_pdf(var, S.m, S.tau**2)) / 2
+    if prior == "mixture-asymmetric":
+        return (S.omega * gaussian_pdf(var, S.m, S.tau**2)
+                + (1 - S.omega) * gaussian_pdf(var, -S.m, S.tau**2))
+    if prior == "gumbel":
+        return sp.exp(-(var + sp.exp(-var)))
     return sp.exp(-var) / (1 + sp.exp(-var)) ** 2
 
 
@@ -43,10 +55,37 @@ def score(prior, var=S.x):
     return sp.simplify(sp.diff(sp.log(density(prior, var)), var))
 
 
+def log_density_derivatives(prior, var=S.x, count=3):
+    """Return ``{l_k: d^k/dvar^k log p(var)}`` for ``k = 1..count`` (a concrete prior).
+
+    Parameters
+    ----------
+    prior : str
+        One of :data:`ALL_PRIORS`.
+    var : sympy.Expr
+        Where to evaluate; the series of :mod:`theory.higher_order` evaluate at ``y/a``.
+    count : int, default 3
+        Number of derivatives (at most ``len(theory.symbols.LOG_DERIVATIVES)``).
+
+    Returns
+    -------
+    dict
+        Keys ``theory.symbols.l1, l2, ...``; values SymPy expressions in ``var`` and the prior's
+        parameters (``s``; ``m, tau``; ``omega``). E.g. Gumbel: ``l1 = e^{-x} - 1``,
+        ``l2 = -e^{-x}``, ``l3 = e^{-x}``; Gaussian: ``-x/s^2, -1/s^2, 0``.
+    """
+    if not 1 <= count <= len(S.LOG_DERIVATIVES):
+        raise ValueError(f"count must be in [1, {len(S.LOG_DERIVATIVES)}], got {count}")
+    dummy = sp.Dummy("x", real=True)
+    log_p = sp.log(density(prior, dummy))
+    return {S.LOG_DERIVATIVES[k - 1]: sp.simplify(sp.diff(log_p, dummy, k)).subs(dummy, var)
+            for k in range(1, count + 1)}
+
+
 # --- divergence ------------------------------------------------------------------------------
 
-def divergence_minimiser(log_density, var=S.x, a=S.a, weight=None):
-    """Return the minimiser over all maps of the z-form divergence loss (1-D).
+def divergence_minimiser(log_density, var=S.x, a=S.a, weight=None, form="z"):
+    """Return the minimiser over all maps of the 1-D divergence loss.
 
     Parameters
     ----------
@@ -57,21 +96,34 @@ def divergence_minimiser(log_density, var=S.x, a=S.a, weight=None):
         Singular value (``A^T A = a^2``).
     weight : sympy.Expr, optional
         ``c``; default ``2 delta^2``.
+    form : {"z", "y", "z-weighted"}, default "z"
+        Target ``t = T x + noise`` with ``T = a`` (y) or ``a^2`` (z-forms) and data-term
+        weight ``M = 1`` or ``1/a^2`` (z-weighted), as in :mod:`theory.scalar`.
 
     Returns
     -------
     sympy.Expr
-        ``phi*(x) = a^2 x - (c/2) (log p_X)'(x)``; with ``c = 2 delta^2``,
-        ``a^2 x - delta^2 (log p_X)'(x)``.
+        ``phi*(x) = T x - (c/(2M)) (log p_X)'(x)``; z-form with ``c = 2 delta^2``:
+        ``a^2 x - delta^2 (log p_X)'(x)``; y-form ``a x - delta^2 (log p_X)'(x)``; z-weighted
+        ``a^2 (x - delta^2 (log p_X)'(x))``.
 
     Notes
     -----
     Stein's identity :math:`E[\\phi'(X)] = -E[\\phi(X) (\\log p_X)'(X)]` (integration by parts;
     the boundary term :math:`[\\phi p_X]` vanishes) turns the loss
-    :math:`E(\\phi - z)^2 - c E\\phi'` into :math:`E(\\phi - \\phi^*)^2 + \\text{const}`.
+    :math:`M E(\\phi - t)^2 - c E\\phi'` into :math:`E[M(\\phi - Tx)^2 + c\\,\\phi\\,(\\log p_X)']`
+    + const (the noise is independent of ``x``); the integrand is a convex quadratic in the value
+    :math:`\\phi(x)`, minimised pointwise where its derivative vanishes. SymPy solves that
+    linear equation here.
     """
+    choice(form, "form", ("y", "z", "z-weighted"))
     c = S.PAPER_WEIGHT if weight is None else weight
-    return a**2 * var - c / 2 * sp.diff(log_density, var)
+    T = a if form == "y" else a**2
+    M = a**-2 if form == "z-weighted" else 1
+    value, score_value = sp.Dummy("phi", real=True), sp.Dummy("g", real=True)
+    integrand = M * (value - T * var) ** 2 + c * value * score_value
+    (minimiser,) = sp.solve(sp.diff(integrand, value), value)
+    return sp.expand(minimiser).subs(score_value, sp.diff(log_density, var))
 
 
 def divergence_completed_square(dim=2, weight=None):

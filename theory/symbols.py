@@ -40,16 +40,24 @@ Scalar (per singular component) setting
     ``tau > 0`` of the symmetric bimodal Gaussian-mixture prior.
 ``lam``
     An eigenvalue (of a positive semi-definite matrix), positive.
+``omega``
+    Weight of the ``+m`` component of the asymmetric two-component Gaussian mixture prior
+    ``omega N(m, tau^2) + (1 - omega) N(-m, tau^2)`` (``0 < omega < 1``).
+``l1, l2, ..., l7``
+    Derivatives of the log prior density at the point: ``l_k = l^{(k)}(y/a)`` with
+    ``l = log p_X`` (used by the series beyond first order, :mod:`theory.higher_order`).
 """
 
 import sympy as sp
 
 a, s, delta, c, L, k, w = sp.symbols("a s delta c L k w", positive=True)
 x, y, z, t, u, eta, epsilon = sp.symbols("x y z t u eta epsilon", real=True)
-m, tau, lam = sp.symbols("m tau lam", positive=True)
+m, tau, lam, omega = sp.symbols("m tau lam omega", positive=True)
+l1, l2, l3, l4, l5, l6, l7 = LOG_DERIVATIVES = sp.symbols("l1:8", real=True)
 
 #: The paper's regulariser weight ``c = 2 delta^2``.
 PAPER_WEIGHT = 2 * delta**2
 
 __all__ = ["a", "s", "delta", "c", "L", "k", "w", "x", "y", "z", "t", "u", "eta", "epsilon",
-           "m", "tau", "lam", "PAPER_WEIGHT"]
+           "m", "tau", "lam", "omega", "l1", "l2", "l3", "l4", "l5", "l6", "l7",
+           "LOG_DERIVATIVES", "PAPER_WEIGHT"]

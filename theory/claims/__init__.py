@@ -45,7 +45,7 @@ The other claims have no scalar prediction (their numeric counterparts use
 from functools import lru_cache
 
 from theory.claims._core import Claim, ClaimResult, Evidence
-from theory.claims import _function_space, _linear, _scalar
+from theory.claims import _function_space, _higher_order, _linear, _scalar
 
 #: Registry order: the table of docs/architecture.md, then the claims theory adds.
 ORDER = (
@@ -72,6 +72,11 @@ ORDER = (
     "linear-divergence-operator",
     "linear-reconstruction-operator",
     "linear-logdet-operator",
+    "linear-logdet-spurious-stationary-points",
+    "pm-map-fourth-order",
+    "logdet-inverse-pm-fourth-order",
+    "logdet-inverse-fourth-order",
+    "divergence-inverse-map-all-orders",
 )
 
 
@@ -83,6 +88,7 @@ def _registry():
         + _scalar.lipschitz_claims()
         + _function_space.claims()
         + _linear.claims()
+        + _higher_order.claims()
     )
     by_id = {}
     for claim in found:
