@@ -22,6 +22,7 @@ from invlin.verify.checks import (  # noqa: F401  (imported for registration)
     diagonal,
     discriminating,
     estimators,
+    fourth_order,
     function_space,
     linear,
     lipschitz,

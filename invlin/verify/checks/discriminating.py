@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from invlin.priors import GaussianMixture, Gumbel
-from invlin.references import function_space_optimum
+from invlin.references import exact_map, function_space_optimum
 from invlin.training import fit_population_1d
 from invlin.verify.checks._discrimination import (
     data_grid,
@@ -61,12 +61,15 @@ def learned_item(label, prior_name, loss, form, rng, *, a=1.0, delta=DELTA, weig
     learned, info = trained_inverse(prior_name, a, delta, loss, form, data, weight)
     pm, x_map = references(prior, a, delta, form, data)
     optimum = function_space_optimum(prior, a, delta, loss, form=form, weight=weight)
-    target = {"PM": pm, "MAP": x_map}.get(predicted)
-    if target is None:
-        target = optimum.inverse(data)
+    if callable(predicted):  # (name, function of the data)
+        name, target = predicted.name, predicted(data)
+    else:
+        target = {"PM": pm, "MAP": x_map}.get(predicted)
+        if target is None:
+            target = optimum.inverse(data)
+        name = {"PM": "the PM", "MAP": "the MAP"}.get(predicted, f"the {loss} optimum")
     if not info.converged:  # a stalled fit is a FAIL, never "close"
         learned = np.full_like(learned, np.nan)
-    name = {"PM": "the PM", "MAP": "the MAP"}.get(predicted, f"the {loss} optimum")
     return discrimination_evidence(
         f"{label} ({prior_name}, a = {a:g}, delta = {delta:g}, {loss} {form}-form)", learned,
         target, pm, x_map, predicted_name=name, accuracy=optimum.accuracy,
@@ -109,14 +112,28 @@ def divergence_is_map(rng, quick):
                          predicted="MAP") for name in names]
 
 
+def _map_at_noise(prior_name, a, delta):
+    """The MAP of y = a x + delta eta as a function of y (a predicted map with a name)."""
+
+    def predicted(data):
+        return exact_map(PRIORS[prior_name](), a, delta, data, form="y")
+
+    predicted.name = f"the MAP at noise level {delta:.3g}"
+    return predicted
+
+
 @numeric_check("divergence-y-not-map")
 def divergence_y_form(rng, quick):
-    """y-form, a = 1.5: the learned inverse is its own optimum (a t - delta^2 (log p)'), which
-    is not the MAP."""
+    """y-form, a = 1.5: the learned inverse is its own optimum a t - delta^2 (log p)', which is
+    the MAP of the problem with noise variance a delta^2 (theory.higher_order), not the MAP."""
+    a = 1.5
     return [learned_item("divergence y-form inverse vs its optimum", "Gumbel(0, 1)",
-                         "divergence", "y", rng, a=1.5),
+                         "divergence", "y", rng, a=a),
+            learned_item("divergence y-form inverse vs the MAP at noise a delta^2",
+                         "Gumbel(0, 1)", "divergence", "y", rng, a=a,
+                         predicted=_map_at_noise("Gumbel(0, 1)", a, DELTA * np.sqrt(a))),
             not_item("divergence y-form is not the MAP", "Gumbel(0, 1)", "divergence", "y",
-                     rng, a=1.5)]
+                     rng, a=a)]
 
 
 def _logdet_items(label, form, rng, quick):

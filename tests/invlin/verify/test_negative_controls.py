@@ -22,7 +22,8 @@ import numpy as np
 
 from invlin.estimators import map_estimate, posterior_mean
 from invlin.verify import checks
-from invlin.verify.checks import _discrimination, estimators, function_space, linear, logdet
+from invlin.references import bayes
+from invlin.verify.checks import estimators, function_space, linear, logdet
 from invlin.verify.registry import REGISTRY
 from theory import claims, symbols
 
@@ -46,6 +47,28 @@ def scaled_prediction(claim_id, key, factor=1.001):
         monkeypatch.setattr(claims, "get", get)
 
     apply.description = f"prediction {key!r} x {factor}"
+    return apply
+
+
+def replaced_prediction(claim_id, key, by_claim, by_key):
+    """A control: ``prediction[key]`` of ``claim_id`` replaced by another claim's
+    ``prediction[by_key]`` (e.g. the log-det series by the PM's: the paper's reading)."""
+
+    def apply(monkeypatch):
+        original_get = claims.get
+        replacement = original_get(by_claim).prediction[by_key]
+
+        def get(cid):
+            claim = original_get(cid)
+            if cid != claim_id:
+                return claim
+            wrong = copy.copy(claim)
+            wrong.__dict__["prediction"] = {**claim.prediction, key: replacement}
+            return wrong
+
+        monkeypatch.setattr(claims, "get", get)
+
+    apply.description = f"prediction {key!r} replaced by {by_claim}'s {by_key!r}"
     return apply
 
 
@@ -99,13 +122,11 @@ def pm_and_map_swapped(*modules):
 
 
 def swap_everywhere(monkeypatch):
-    """PM and MAP swapped in every check module and in the exact 1-D references."""
+    """PM and MAP swapped in every check module and at the source of the exact 1-D
+    references (:mod:`invlin.references.bayes`)."""
     modules = [getattr(checks, name) for name in dir(checks)
                if isinstance(getattr(checks, name), types.ModuleType)]
-    pm_and_map_swapped(*modules)(monkeypatch)
-    pm, x_map = _discrimination.exact_posterior_mean, _discrimination.exact_map
-    monkeypatch.setattr(_discrimination, "exact_posterior_mean", x_map)
-    monkeypatch.setattr(_discrimination, "exact_map", pm)
+    pm_and_map_swapped(*modules, bayes)(monkeypatch)
 
 
 def _pm_as_map(problem, y, *, return_info=False, **kwargs):
@@ -176,6 +197,15 @@ CONTROLS = {
     "lipschitz-approximation-filter": scaled_prediction("lipschitz-approximation-filter",
                                                         "inverse_filter_z_stated"),
     "tweedie-linear": pm_and_map_swapped(estimators),
+    "pm-map-fourth-order": scaled_prediction("pm-map-fourth-order", "pm_minus_map_d4", -1),
+    "logdet-inverse-fourth-order": replaced_prediction(
+        "logdet-inverse-fourth-order", "logdet_inverse_series", "pm-map-fourth-order",
+        "pm_series"),
+    "logdet-inverse-pm-fourth-order": scaled_prediction("logdet-inverse-pm-fourth-order",
+                                                        "logdet_minus_pm_d4", 0),
+    "divergence-inverse-map-all-orders": replaced_prediction(
+        "divergence-inverse-map-all-orders", "divergence_inverse_series_z",
+        "divergence-inverse-map-all-orders", "divergence_inverse_series_y"),
     "gaussian-pm-equals-map": map_operator_scaled,
     "iresnet-logdet-series": logdet_series_signs_dropped,
     "linear-divergence-operator": theory_operator_scaled,
@@ -222,8 +252,12 @@ def test_a_stalled_sample_fit_fails(monkeypatch):
 
 #: Claims whose statement names the PM or the MAP (title or statement).
 NAMES_PM_OR_MAP = re.compile(r"\bPM\b|posterior mean|\bMAP\b|x_PM|x_MAP")
-#: PM = MAP is the statement itself: swapping them is no error (its controls are above).
-SWAP_IS_NOT_AN_ERROR = {"gaussian-pm-equals-map"}
+#: Claims about Gaussian priors and affine models, where PM = MAP is part of the statement:
+#: swapping the two is no error there, and an affine model represents neither the PM nor the
+#: MAP of a non-Gaussian prior (its affine optima depend on the prior's mean and covariance
+#: only). Their negative controls are the scaled operators in CONTROLS.
+SWAP_IS_NOT_AN_ERROR = {"gaussian-pm-equals-map", "linear-divergence-operator",
+                        "linear-reconstruction-operator"}
 
 
 def _pm_map_claims():
