@@ -14,7 +14,8 @@ from invlin.references.reconstruction import reconstruction_optimum
 APPROXIMATION_ACCURACY = 1e-15
 
 
-def function_space_optimum(prior, a, delta, loss, form="z", weight=None) -> FunctionSpaceOptimum:
+def function_space_optimum(prior, a, delta, loss, form="z", weight=None, *,
+                           progress=False) -> FunctionSpaceOptimum:
     """The minimiser over increasing maps of a training loss, for y = a x + delta eta in 1-D.
 
     Parameters
@@ -34,6 +35,8 @@ def function_space_optimum(prior, a, delta, loss, form="z", weight=None) -> Func
         the data term weighted by 1/a^2). ``"z-weighted"`` is undefined for reconstruction.
     weight : float, optional
         The regulariser weight c (divergence, logdet); default 2 delta^2.
+    progress : bool or None, optional
+        logdet only: a progress bar over its five solves (None: only on a terminal).
 
     Returns
     -------
@@ -66,7 +69,7 @@ def function_space_optimum(prior, a, delta, loss, form="z", weight=None) -> Func
     if current.loss == "reconstruction":
         return reconstruction_optimum(current)
     if current.loss == "logdet":
-        return logdet_optimum(current)
+        return logdet_optimum(current, progress=progress)
     return _approximation_optimum(current)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import CubicSpline
 
+from invlin.progress import ProgressBar
 from invlin.references import _theory
 from invlin.references._grid import support, uniform_grid
 from invlin.references._monotone import solve_increasing
@@ -29,8 +30,8 @@ def _richardson(coarse: np.ndarray, fine: np.ndarray) -> np.ndarray:
     return (4.0 * fine[::2] - coarse) / 3.0
 
 
-def logdet_optimum(setting, *, base_cells: int = BASE_CELLS,
-                   cross_check: bool = True) -> FunctionSpaceOptimum:
+def logdet_optimum(setting, *, base_cells: int = BASE_CELLS, cross_check: bool = True,
+                   progress: bool | None = False) -> FunctionSpaceOptimum:
     """The minimiser of the log-det loss over increasing maps (1-D).
 
     Parameters
@@ -41,6 +42,8 @@ def logdet_optimum(setting, *, base_cells: int = BASE_CELLS,
     cross_check : bool, optional
         Also minimise the discretised functional directly and include the distance between the
         two solutions in the stated accuracy (default True).
+    progress : bool or None, optional
+        Show a progress bar over the solves (None: only on a terminal; default False).
 
     Returns
     -------
@@ -82,7 +85,18 @@ def logdet_optimum(setting, *, base_cells: int = BASE_CELLS,
         return prior.logpdf(t[:, None])
 
     grids = [uniform_grid(prior, lo, hi, base_cells * 2**level) for level in range(3)]
-    solutions = [_solve_euler_lagrange(setting, grid) for grid in grids]
+    bar = ProgressBar(5 if cross_check else 3, "log-det reference", enabled=progress)
+    with bar:
+        solutions = []
+        for grid in grids:
+            solutions.append(_solve_euler_lagrange(setting, grid))
+            bar.update(postfix=f"Euler-Lagrange, {grid.x.size - 1} cells")
+        direct = []
+        if cross_check:
+            for grid in grids[1:]:
+                start = _start(setting, grid.x, None)
+                direct.append(logdet_direct(grid, logpdf, T, M, c, start))
+                bar.update(postfix=f"direct, {grid.x.size - 1} cells")
     answer = _richardson(solutions[1], solutions[2])  # on the nodes of grids[1]
     previous = _richardson(solutions[0], solutions[1])  # on the nodes of grids[0]
     nodes = grids[1].x
@@ -92,10 +106,6 @@ def logdet_optimum(setting, *, base_cells: int = BASE_CELLS,
 
     cross_distance = None
     if cross_check:
-        direct = [
-            logdet_direct(grid, logpdf, T, M, c, _start(setting, grid.x, None))
-            for grid in grids[1:]
-        ]
         direct_answer = _richardson(direct[0], direct[1])
         cross_distance = float(np.max(np.abs(direct_answer - answer)[certified]))
 
