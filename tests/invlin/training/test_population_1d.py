@@ -205,3 +205,16 @@ def test_adam_population_training_of_diagonal_linear_on_a_logistic_prior():
     # Projected gradient 1e-10 over a curvature 2 E x_j^2 >= 0.5: gains within 1e-9.
     np.testing.assert_allclose(model.gains, gain, rtol=0, atol=1e-9)
     assert np.max(np.abs(model.gains - sigma)) > 0.1  # negative control: the y-form gain
+
+
+def test_lipschitz_form_keeps_the_slopes_in_the_box():
+    """The iResNet form: L-constrained training ends on the box and is stationary there."""
+    model, info = fit_population_1d(ASYMMETRIC, 1.0, 0.4, "divergence", form="y",
+                                    lipschitz=0.5, n_knots=49)
+    assert info.converged and model.lipschitz() <= 0.5
+    slopes = model.get_parameters()[1:]
+    # The unconstrained optimum's slope 1 - delta^2 (log p)'' reaches 0.2 < 1 - L between the
+    # modes, so the lower bound 0.5 is active there; a wrong box would leave it inactive.
+    assert slopes.min() == 0.5 and slopes.max() <= 1.5
+    free, _ = fit_population_1d(ASYMMETRIC, 1.0, 0.4, "divergence", form="y", n_knots=49)
+    assert free.get_parameters()[1:].min() < 0.5
