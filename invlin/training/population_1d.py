@@ -88,8 +88,8 @@ def fit_population_1d(prior, a: float, delta: float, loss: str, form: str = "z",
     Returns
     -------
     model : MonotoneSpline
-        ``model.forward`` is phi, ``model.inverse`` the reconstruction map on data of shape
-        (N, 1) (or a 1-D array of single points... pass ``data[:, None]``).
+        ``model.forward`` is phi and ``model.inverse`` the learned reconstruction, both on
+        points of shape (N, 1) (``data[:, None]`` for a 1-D array of N data).
     info : PopulationFit
 
     Notes

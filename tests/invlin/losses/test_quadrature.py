@@ -167,7 +167,8 @@ def test_diagonal_problem_is_the_sum_of_its_components():
         for j in range(2):
             part = MonotoneSpline(knots)
             part.set_parameters(model.get_parameters()[10 * j : 10 * (j + 1)])
-            sub = LinearInverseProblem(np.array([[sigma[j]]]), delta, LogisticProduct(scales[j : j + 1]))
+            sub = LinearInverseProblem(np.array([[sigma[j]]]), delta,
+                                       LogisticProduct(scales[j : j + 1]))
             parts += PopulationQuadrature(part, sub, loss).value_and_grad(part)[0]
         # Two evaluations of the same sums (up to the order of the basis products): rounding.
         assert abs(total - parts) <= 1e-12 * abs(total)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from invlin.errors import NotInvertibleError, TrainingDivergedError
-from invlin.models import DiagonalLinear, DiagonalNet, Linear
+from invlin.models import DiagonalLinear, DiagonalNet, IResNet, Linear
 from invlin.priors import Gaussian, LogisticProduct
 from invlin.problem import LinearInverseProblem
 from invlin.training import Adam, TrainResult, train
@@ -80,11 +80,18 @@ def test_bad_arguments_are_rejected():
         train(Linear(2), problem, "approximation")
     with pytest.raises(ValueError, match="learning_rate"):
         train(Linear(2), problem, "approximation", learning_rate=-1.0, seed=0)
+    # Population training: closed form for affine models on a Gaussian prior, quadrature for
+    # diagonal models (docs/population-training.md); anything else has no exact loss.
+    logistic = LinearInverseProblem.diagonal([1.0, 0.5], 0.3, LogisticProduct([1.0, 1.0]))
     with pytest.raises(TypeError, match="Gaussian"):
-        logistic = LinearInverseProblem.diagonal([1.0, 0.5], 0.3, LogisticProduct([1.0, 1.0]))
-        train(DiagonalLinear(2), logistic, "approximation", population=True, seed=0)
+        train(Linear(2), logistic, "approximation", population=True, seed=0)
     with pytest.raises(TypeError, match="affine"):
-        train(DiagonalNet(2), problem, "approximation", population=True, seed=0)
+        train(IResNet(2, 1, 4, rng=np.random.default_rng(0)), problem, "approximation",
+              population=True, seed=0)
+    with pytest.raises(ValueError, match="population"):
+        train(DiagonalNet(2), problem, "approximation", optimizer="lbfgs", seed=0)
+    with pytest.raises(TypeError, match="box"):
+        train(Linear(2), problem, "approximation", population=True, optimizer="newton", seed=0)
 
 
 def test_adam_first_step_moves_by_the_learning_rate():
