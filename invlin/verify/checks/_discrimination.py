@@ -53,16 +53,19 @@ def references(prior, a, delta, form, data):
 
 def discrimination_evidence(label, learned, predicted, pm, x_map, *, predicted_name,
                             accuracy=0.0, over="the central 98% of the data",
-                            subject="learned inverse", details=None, figure=None):
+                            subject="learned inverse", statistical_error=0.0, details=None,
+                            figure=None):
     """The item d(learned, predicted) / d(PM, MAP) <= BOUND, with the distances of the learned
     inverse to the PM and to the MAP in the details.
 
-    ``accuracy`` is the error bound of the references themselves (the predicted map, the PM and
+    ``statistical_error`` (e.g. twice the standard error of a sample fit) is added to
+    d(learned, predicted), so that chance never helps an item pass. ``accuracy`` is the error
+    bound of the references themselves (the predicted map, the PM and
     the MAP); it must be far below the PM-MAP distance for the item to mean anything, so the
     item fails (infinite error) unless d(PM, MAP) >= 10 x that bound.
     """
     separation = rms(pm, x_map)
-    ratio = rms(learned, predicted) / separation
+    ratio = (rms(learned, predicted) + statistical_error) / separation
     resolved = separation >= 10 * accuracy
     return NumericEvidence(
         f"{label}: d({subject}, {predicted_name}) / d(PM, MAP), RMS over {over}",
@@ -71,6 +74,7 @@ def discrimination_evidence(label, learned, predicted, pm, x_map, *, predicted_n
         f"than the PM and the MAP are to each other (d(PM, MAP) = {separation:.3g}, references "
         f"exact to {accuracy:.1g})",
         details={"d_pm_map": separation, "d_learned_predicted": rms(learned, predicted),
+                 "statistical_error": statistical_error,
                  "d_learned_pm": rms(learned, pm), "d_learned_map": rms(learned, x_map),
                  "d_predicted_pm": rms(predicted, pm), "d_predicted_map": rms(predicted, x_map),
                  "reference_accuracy": accuracy, **(details or {})},

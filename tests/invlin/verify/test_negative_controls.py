@@ -197,6 +197,8 @@ CONTROLS = {
     "lipschitz-approximation-filter": scaled_prediction("lipschitz-approximation-filter",
                                                         "inverse_filter_z_stated"),
     "tweedie-linear": pm_and_map_swapped(estimators),
+    "diagonal-marginal-divergence": pm_and_map_swapped(bayes),
+    "diagonal-marginal-reconstruction": pm_and_map_swapped(bayes),
     "pm-map-fourth-order": scaled_prediction("pm-map-fourth-order", "pm_minus_map_d4", -1),
     "logdet-inverse-fourth-order": replaced_prediction(
         "logdet-inverse-fourth-order", "logdet_inverse_series", "pm-map-fourth-order",
