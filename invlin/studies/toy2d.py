@@ -27,7 +27,7 @@ from invlin.progress import ProgressBar
 from invlin.studies import _toy
 from invlin.studies._metrics import rms_difference, rms_error
 from invlin.studies._plotting import deformed_grid, grid_lines, save, subplots
-from invlin.studies._record import add_check, add_figure, add_table, fmt, new_record
+from invlin.studies._record import add_check, add_figure, add_table, fmt, jsonable, new_record
 from invlin.studies._training import LOSSES, fit
 
 NAME = "toy2d"
@@ -269,7 +269,7 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None) -> dict:
               ["prior", "delta", "loss (form)", "predicted", "RMS(PM - MAP)", "inverse vs PM",
                "inverse vs MAP", "D", "D / SE", "error / gap", "verdict"], item_rows)
     record["training"] = runs
-    record["discrimination"] = items
+    record["discrimination"] = jsonable(items)
     return record
 
 
