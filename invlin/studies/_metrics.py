@@ -60,6 +60,45 @@ def rms_ratio(estimate, target, other, rng: np.random.Generator,
     return ratio, float(np.std(boot, ddof=1))
 
 
+def rms_difference(estimate, target, other) -> tuple[float, float]:
+    """``RMS(estimate - other) - RMS(estimate - target)`` and its standard error.
+
+    Positive when ``estimate`` is nearer ``target`` than ``other`` on these points.
+
+    Parameters
+    ----------
+    estimate, target, other : ndarray, shape (N, n)
+
+    Returns
+    -------
+    difference : float
+    se : float
+        Standard error over the N points (delta method; 0 for N < 2).
+
+    Notes
+    -----
+    With ``a_i = |estimate_i - other_i|^2``, ``b_i = |estimate_i - target_i|^2`` and
+    ``d_o = sqrt(mean a)``, ``d_t = sqrt(mean b)``, the difference is ``D = d_o - d_t``. To first
+    order in the sampling error of the two means, ``D - E D`` is the mean of the influence
+    values ``u_i = a_i / (2 d_o) - b_i / (2 d_t)`` (the gradient of ``D`` in the two means applied
+    to each point), so ``se(D) = std(u) / sqrt(N)``. The two distances are measured on the same
+    points, and ``u`` keeps their correlation (a paired comparison). A distance that is exactly
+    zero has all its ``a_i`` (or ``b_i``) zero and contributes nothing.
+    """
+    to_other = _squared_norms(estimate, other)
+    to_target = _squared_norms(estimate, target)
+    d_other = float(np.sqrt(np.mean(to_other)))
+    d_target = float(np.sqrt(np.mean(to_target)))
+    if to_other.size < 2:
+        return d_other - d_target, 0.0
+    influence = np.zeros_like(to_other)
+    if d_other > 0.0:
+        influence += to_other / (2.0 * d_other)
+    if d_target > 0.0:
+        influence -= to_target / (2.0 * d_target)
+    return d_other - d_target, float(np.std(influence, ddof=1) / np.sqrt(influence.size))
+
+
 def loglog_slope(x, y) -> float:
     """Least-squares slope of ``log y`` against ``log x``."""
     return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])

@@ -62,7 +62,12 @@ PRIORS = {"bimodal": bimodal_prior, "log-concave": logconcave_prior}
 
 def problem(prior_name: str, noise: str) -> LinearInverseProblem:
     """The toy problem with prior ``prior_name`` and noise level ``noise`` ("low"/"high")."""
-    return LinearInverseProblem(operator(), NOISE_LEVELS[noise], PRIORS[prior_name]())
+    return problem_at(prior_name, NOISE_LEVELS[noise])
+
+
+def problem_at(prior_name: str, delta: float) -> LinearInverseProblem:
+    """The toy problem with prior ``prior_name`` and noise standard deviation ``delta``."""
+    return LinearInverseProblem(operator(), delta, PRIORS[prior_name]())
 
 
 def settings() -> dict:

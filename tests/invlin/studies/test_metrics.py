@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from invlin.studies._metrics import loglog_slope, rms_error, rms_ratio
+from invlin.studies._metrics import loglog_slope, rms_difference, rms_error, rms_ratio
 from invlin.studies._record import add_check, add_table, jsonable, new_record
 
 
@@ -40,6 +40,44 @@ def test_rms_ratio_below_one_when_nearer_the_target():
     ratio, se = rms_ratio(estimate, target, other, rng)
     assert ratio < 0.2  # 0.14 expected: RMS 0.14 to the target against ~1.4 to the other
     assert 0 < se < 0.02
+
+
+def test_rms_difference_of_known_distances():
+    # estimate = target exactly: D = RMS(estimate - other) and only the "other" term varies;
+    # squared distances to other 25 and 0, so D = sqrt(12.5) and the influence values are
+    # a_i / (2 sqrt(12.5)) = (25, 0) / (2 sqrt(12.5)), whose std/sqrt(2) is 12.5 / (2 sqrt(12.5))
+    target = np.zeros((2, 2))
+    other = np.array([[3.0, 4.0], [0.0, 0.0]])
+    difference, se = rms_difference(target, target, other)
+    assert difference == pytest.approx(np.sqrt(12.5), rel=1e-15)  # exact up to rounding
+    assert se == pytest.approx(12.5 / (2 * np.sqrt(12.5)), rel=1e-15)
+    # swapping target and other flips the sign and keeps the standard error
+    flipped, flipped_se = rms_difference(target, other, target)
+    assert flipped == -difference and flipped_se == se
+
+
+def test_rms_difference_standard_error_covers_the_sampling_spread():
+    # A "learned inverse" a third of the way from the target to the other estimate (plus a small
+    # error of its own), as a network between PM and MAP would be: its two distances share the
+    # per-point offset and are strongly correlated. Over 200 repetitions of N = 400 points the
+    # spread of D must match the delta-method standard error to within 15% (3 relative standard
+    # errors of a standard deviation estimated from 200 values, 1/sqrt(2*199) = 5% each).
+    rng = np.random.default_rng(2)
+    values, errors, unpaired = [], [], []
+    for _ in range(200):
+        target = rng.standard_normal((400, 2))
+        offset = 0.3 * rng.standard_normal((400, 2))
+        other = target + offset
+        estimate = target + offset / 3.0 + 0.03 * rng.standard_normal((400, 2))
+        difference, se = rms_difference(estimate, target, other)
+        values.append(difference)
+        errors.append(se)
+        unpaired.append(np.hypot(rms_error(estimate, target)[1], rms_error(estimate, other)[1]))
+    spread = np.std(values, ddof=1)
+    assert spread == pytest.approx(np.mean(errors), rel=0.15)
+    # negative control: ignoring the pairing (adding the two distances' variances as if they
+    # were independent) misses the observed spread by more than the 15% allowed above
+    assert np.mean(unpaired) > 1.15 * spread
 
 
 def test_loglog_slope_of_a_power_law():

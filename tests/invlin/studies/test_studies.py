@@ -66,6 +66,11 @@ def test_quick_run_writes_a_valid_record(name, tmp_path):
     record = load(name).run(tmp_path, seed=3, quick=True, progress=False)
     # toy2d's quick networks cannot resolve PM from MAP: its checks are made in full runs only
     assert_valid_record(record, name, tmp_path, 3, checks_expected=name not in FULL_RUN_CHECKS_ONLY)
+    if name == "toy2d":
+        # every case gets its discriminating items (shown in a table), none counted when quick
+        items = record["discrimination"]
+        assert len(items) == len(load(name).CASES) * len(load(name).PREDICTIONS)
+        assert all(item["not_applicable"] for item in items)
     if name in PRECISE_WHEN_QUICK:
         failed = [check for check in record["checks"] if not check["passed"]]
         assert not failed, failed
