@@ -82,7 +82,7 @@ def _check_invertibility():
              minimum - stated),
         fact(f"counterexample a = 1, m = 2, tau = 1, delta = 1: derived phi*'(0) = "
              f"{minimum.subs(values)} < 0 (and phi*' at 0 computed directly: {slope0})",
-             f"\phi^{{*\prime}}(0) = {sp.latex(minimum.subs(values))} < 0",
+             f"\\phi^{{*\\prime}}(0) = {sp.latex(minimum.subs(values))} < 0",
              minimum.subs(values) < 0 and slope0 == minimum.subs(values)),
         fact(f"phi* is not injective there: phi*(0) = 0 = phi*({sp.N(root, 15)}) "
              f"(residual {sp.N(abs(at_root), 3)}) and phi* is odd",

@@ -219,7 +219,7 @@ def _kkt_instances(loss, form):
              "the expected loss on [1-L, 1+L] minus the clipped optimal gain",
              sp.Matrix(residuals), simplifier=lambda e: e.applyfunc(sp.simplify)),
         fact(f"{loss} {form}-form: the unconstrained gain is {', '.join(regimes)} the interval at "
-             "those a (all three KKT cases exercised)", "k^* < 1-L,\ k^* \in (1-L, 1+L),\ k^* > 1+L",
+             "those a (all three KKT cases exercised)", r"k^* < 1-L,\ k^* \in (1-L, 1+L),\ k^* > 1+L",
              covered),
     ]
 
@@ -259,7 +259,7 @@ def _check_lipschitz_clipping():
         "hence d loss/dk = (k - k*) g(k) with g > 0 on k > 0 (a strictly increasing derivative, or "
         "for reconstruction dl/dk = -l_w(1/k)/k^2 with l_w increasing in w = 1/k, vanishing once "
         "at k*): the hypothesis of the lemma below",
-        "\ell'(k) = (k - k^*)\,g(k),\ g > 0", None))
+        r"\ell'(k) = (k - k^*)\,g(k),\ g > 0", None))
     ev.extend(_kkt_lemma())
     ev.extend(lipschitz_linear_evidence())
     return ev
