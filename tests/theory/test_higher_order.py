@@ -197,3 +197,42 @@ def test_wrong_divergence_scaling_refutes(monkeypatch):
     monkeypatch.setattr(ho, "divergence_inverse_series",
                         lambda form="z", order=2: original("z", order))  # every form as z
     assert _status("divergence-inverse-map-all-orders") == "refuted"
+
+
+HIGHER_ORDER_IDS = ("pm-map-fourth-order", "logdet-inverse-pm-fourth-order",
+                    "logdet-inverse-fourth-order", "divergence-inverse-map-all-orders")
+PRIOR_VALUES = {"gaussian": {S.s: 0.8}, "mixture": {S.m: 1.2, S.tau: 0.6},
+                "mixture-asymmetric": {S.m: 1.2, S.tau: 0.6, S.omega: 0.3}, "logistic": {},
+                "gumbel": {}}
+
+
+@pytest.mark.parametrize("prior", fs.ALL_PRIORS)
+def test_predictions_evaluate_numerically_at_every_prior(prior):
+    """The numeric side's path: at_prior, then theory.numeric in (a, delta, y, parameters)."""
+    import numpy as np
+
+    import theory
+    from theory import claims
+
+    params = PRIOR_VALUES[prior]
+    unique = {expr: key for claim_id in HIGHER_ORDER_IDS
+              for key, expr in claims.get(claim_id).prediction.items()}
+    for expr, key in unique.items():
+        concrete = ho.at_prior(expr, prior)
+        assert not concrete.free_symbols & set(S.LOG_DERIVATIVES), key
+        f = theory.numeric(concrete, S.a, S.delta, S.y, *params)
+        value = f(1.3, np.array([0.05, 0.1]), 0.4, *params.values())
+        assert np.all(np.isfinite(value)), (key, prior)
+
+
+def test_pm_minus_map_prediction_matches_the_series_difference_numerically():
+    """pm_minus_map_d4 at the Gumbel prior vs (pm_series - map_series)/delta^4 (exact algebra)."""
+    import theory
+    from theory import claims
+
+    prediction = claims.get("pm-map-fourth-order").prediction
+    coefficient = theory.numeric(ho.at_prior(prediction["pm_minus_map_d4"], "gumbel"), S.a, S.y)
+    difference = theory.numeric(ho.at_prior(prediction["pm_series"] - prediction["map_series"],
+                                            "gumbel"), S.a, S.delta, S.y)
+    # both truncated after delta^4, so the difference is exactly C delta^4 (rounding only)
+    assert difference(1.3, 0.1, 0.4) / 0.1**4 == pytest.approx(coefficient(1.3, 0.4), rel=1e-9)
