@@ -345,7 +345,7 @@ def taylor(expr, var, order):
                for k in range(order + 1))
 
 
-def logdet_exact_instance():
+def logdet_exact_instance(order=2):
     """An exact log-det optimum for a non-Gaussian prior, built backwards from its output law.
 
     Choose the output law ``q(u) = sech(u)/pi``. The Euler-Lagrange equation (y-form,
@@ -354,27 +354,37 @@ def logdet_exact_instance():
     which this is the optimum is the law of ``psi(U)``, ``U ~ q``:
     ``l(psi(u)) = log q(u) - log psi'(u)``.
 
+    Parameters
+    ----------
+    order : int, default 2
+        The series order the instance serves (``delta^(2 order)``): the prior is expanded to
+        ``delta^(2 order - 2)``.
+
     Returns
     -------
     exact : sympy.Expr
         ``psi(y)`` in ``y, a, delta``.
     log_prior : sympy.Expr
-        ``l = log p_X`` in ``x``, to first order in ``delta^2`` (``l_0 + delta^2 l_1``), enough
-        for the ``delta^4`` term of the series (``l`` enters it multiplied by ``delta^2``).
+        ``l = log p_X`` in ``x``, to ``delta^(2 order - 2)``, enough for the ``delta^(2 order)``
+        term of the series (``l`` enters it multiplied by ``delta^2``).
 
     Notes
     -----
-    ``x = psi(u)`` inverts to ``u = a x + delta^2 tanh(u) = a x + delta^2 tanh(a x) +
-    O(delta^4)``, which is substituted into ``log q(u) - log psi'(u)``; the prior depends on
+    ``x = psi(u)`` inverts to the fixed point ``u = a x + delta^2 tanh(u)``; ``order - 1``
+    iterations from ``a x`` are exact to ``delta^(2 order - 2)`` and are substituted into
+    ``log q(u) - log psi'(u)``; the prior depends on
     ``delta`` (it is built for this noise level), so the series is compared with the exact
     ``psi(y)`` as a whole, order by order in ``delta^2``.
     """
+    order = _check_order(order)
     eps = sp.Symbol("epsilon_sq", positive=True)
     u = sp.Dummy("u", real=True)
     log_q = sp.log(sp.sech(u) / sp.pi)
     psi = (u + eps * sp.diff(log_q, u)) / S.a
-    inverse = S.a * S.x + eps * sp.tanh(S.a * S.x)
-    log_prior = taylor((log_q - sp.log(sp.diff(psi, u))).subs(u, inverse), eps, 1)
+    inverse = S.a * S.x
+    for _ in range(order - 1):
+        inverse = S.a * S.x + eps * sp.tanh(inverse)
+    log_prior = taylor((log_q - sp.log(sp.diff(psi, u))).subs(u, inverse), eps, order - 1)
     return psi.subs(u, S.y).subs(eps, S.delta**2), log_prior.subs(eps, S.delta**2)
 
 

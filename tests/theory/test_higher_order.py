@@ -236,3 +236,13 @@ def test_pm_minus_map_prediction_matches_the_series_difference_numerically():
                                             "gumbel"), S.a, S.delta, S.y)
     # both truncated after delta^4, so the difference is exactly C delta^4 (rounding only)
     assert difference(1.3, 0.1, 0.4) / 0.1**4 == pytest.approx(coefficient(1.3, 0.4), rel=1e-9)
+
+
+@pytest.mark.slow
+def test_exact_logdet_instance_confirms_the_delta6_term():
+    """The order-3 (delta^6) log-det series reproduces the exact sech instance (about 1 min)."""
+    exact, log_prior = ho.logdet_exact_instance(order=3)
+    series = ho.logdet_inverse_series("y", 3)
+    assert ho.series_residual(ho.at_log_density(series, log_prior), exact, 3) == 0
+    wrong = series + S.delta**6 * S.l5 / S.a**6  # perturb one delta^6 coefficient
+    assert ho.series_residual(ho.at_log_density(wrong, log_prior), exact, 3) != 0
