@@ -10,11 +10,14 @@ This package never imports :mod:`invlin`. Public API:
 - :mod:`theory.linear` - general linear Gaussian setting (matrix optima, log-det equation);
 - :mod:`theory.function_space` - Stein identity, Euler-Lagrange equations, Tweedie,
   invertibility, log-det series;
+- :mod:`theory.higher_order` - PM, MAP, log-det and divergence inverses as series in delta^2
+  (to delta^4, any smooth prior);
+- :mod:`theory.constrained` - KKT minimisers on an interval;
 - :func:`numeric` - cached lambdify for the numeric side;
 - :mod:`theory.claims` - the claim registry (``claims.all()``, ``claims.get(id)``).
 """
 
-from theory import function_space, linear, symbols
+from theory import constrained, function_space, higher_order, linear, symbols
 from theory.numeric import numeric
 from theory.scalar import (
     FORMS,
@@ -35,8 +38,10 @@ __all__ = [
     "FORMS",
     "LOSSES",
     "claims",
+    "constrained",
     "exact_weight",
     "function_space",
+    "higher_order",
     "linear",
     "expected_loss",
     "gap_to_map",

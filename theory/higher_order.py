@@ -43,7 +43,7 @@ from theory import symbols as S
 from theory._checks import choice
 from theory.expectation import gaussian_expectation
 
-FORMS = ("y", "z", "z-weighted")
+FORMS = sc.FORMS
 MAX_ORDER = 3
 
 _EPS = sp.Symbol("epsilon_sq", positive=True)  # delta^2 during the derivation
@@ -104,8 +104,8 @@ def _solve_order_by_order(equation, leading, order, derivatives=0):
     ``derivatives`` is the highest derivative of ``psi`` in the equation (0 for a pointwise
     equation): ``h_n`` is then needed to degree ``derivatives * (order - n)`` in ``v`` (each
     later order differentiates the earlier ones at most that often), so the polynomials are
-    truncated there. Returns ``psi`` and the truncated residual ``equation(psi)`` at ``v = 0``
-    (zero by construction).
+    truncated there. Returns ``psi``, after checking that it leaves no residual in the
+    equation at ``v = 0`` up to ``eps^order``.
     """
     H = sp.Symbol("H_unknown", real=True)
     psi = leading
@@ -116,8 +116,10 @@ def _solve_order_by_order(equation, leading, order, derivatives=0):
         if sp.expand(coefficient - slope * H - rest) != 0 or slope.has(_V) or slope == 0:
             raise RuntimeError(f"order {n}: the equation is not linear in h_{n}: {coefficient}")
         psi = psi + _EPS**n * sp.expand(-rest / slope)
-    residual = equation(psi, {_EPS: order, _V: 0})
-    return psi, residual
+    residual = sp.expand(equation(psi, {_EPS: order, _V: 0}))
+    if residual != 0:
+        raise RuntimeError(f"the order-by-order solution leaves the residual {residual}")
+    return psi
 
 
 def _at_point(psi, order):
@@ -203,7 +205,7 @@ def map_series(order=2):
     data = S.a * _T0  # pointwise equation: only v = 0 is needed
     objective = (S.a * (_T0 + w) - data) ** 2 / 2 - _EPS * _jet(w, 2 * order + 1)
     gradient = sp.expand(sp.diff(objective, w))
-    psi, _ = _solve_order_by_order(
+    psi = _solve_order_by_order(
         lambda p, keep: _compose(gradient, w, p - _T0, keep), data / S.a, order)
     return _at_point(psi, order)
 
@@ -249,7 +251,7 @@ def logdet_inverse_series(form="y", order=2):
         q_term = _polynomial_part(bracket.subs(values), keep)
         return _polynomial_part((T * psi - data) * slope - weight / (2 * M) * q_term, keep)
 
-    psi, _ = _solve_order_by_order(equation, data / T, order, derivatives=2)
+    psi = _solve_order_by_order(equation, data / T, order, derivatives=2)
     return _at_point(psi, order)
 
 
@@ -300,7 +302,7 @@ def divergence_inverse_series(form="z", order=2):
     phi_star = generic.subs(sp.Derivative(log_p(w), w), score)
     phi_star = sp.expand(phi_star.subs(S.delta, sp.sqrt(_EPS)) + T * _T0)  # x = t + w
     data = T * _T0  # pointwise equation: only v = 0 is needed
-    psi, _ = _solve_order_by_order(
+    psi = _solve_order_by_order(
         lambda p, keep: _compose(phi_star - data, w, p - _T0, keep), data / T, order)
     return _at_point(psi, order)
 
@@ -343,7 +345,7 @@ def taylor(expr, var, order):
                for k in range(order + 1))
 
 
-def logdet_exact_instance():
+def logdet_exact_instance(order=2):
     """An exact log-det optimum for a non-Gaussian prior, built backwards from its output law.
 
     Choose the output law ``q(u) = sech(u)/pi``. The Euler-Lagrange equation (y-form,
@@ -352,27 +354,37 @@ def logdet_exact_instance():
     which this is the optimum is the law of ``psi(U)``, ``U ~ q``:
     ``l(psi(u)) = log q(u) - log psi'(u)``.
 
+    Parameters
+    ----------
+    order : int, default 2
+        The series order the instance serves (``delta^(2 order)``): the prior is expanded to
+        ``delta^(2 order - 2)``.
+
     Returns
     -------
     exact : sympy.Expr
         ``psi(y)`` in ``y, a, delta``.
     log_prior : sympy.Expr
-        ``l = log p_X`` in ``x``, to first order in ``delta^2`` (``l_0 + delta^2 l_1``), enough
-        for the ``delta^4`` term of the series (``l`` enters it multiplied by ``delta^2``).
+        ``l = log p_X`` in ``x``, to ``delta^(2 order - 2)``, enough for the ``delta^(2 order)``
+        term of the series (``l`` enters it multiplied by ``delta^2``).
 
     Notes
     -----
-    ``x = psi(u)`` inverts to ``u = a x + delta^2 tanh(u) = a x + delta^2 tanh(a x) +
-    O(delta^4)``, which is substituted into ``log q(u) - log psi'(u)``; the prior depends on
+    ``x = psi(u)`` inverts to the fixed point ``u = a x + delta^2 tanh(u)``; ``order - 1``
+    iterations from ``a x`` are exact to ``delta^(2 order - 2)`` and are substituted into
+    ``log q(u) - log psi'(u)``; the prior depends on
     ``delta`` (it is built for this noise level), so the series is compared with the exact
     ``psi(y)`` as a whole, order by order in ``delta^2``.
     """
+    order = _check_order(order)
     eps = sp.Symbol("epsilon_sq", positive=True)
     u = sp.Dummy("u", real=True)
     log_q = sp.log(sp.sech(u) / sp.pi)
     psi = (u + eps * sp.diff(log_q, u)) / S.a
-    inverse = S.a * S.x + eps * sp.tanh(S.a * S.x)
-    log_prior = taylor((log_q - sp.log(sp.diff(psi, u))).subs(u, inverse), eps, 1)
+    inverse = S.a * S.x
+    for _ in range(order - 1):
+        inverse = S.a * S.x + eps * sp.tanh(inverse)
+    log_prior = taylor((log_q - sp.log(sp.diff(psi, u))).subs(u, inverse), eps, order - 1)
     return psi.subs(u, S.y).subs(eps, S.delta**2), log_prior.subs(eps, S.delta**2)
 
 

@@ -81,3 +81,35 @@ def test_logdet_first_variation_detects_a_wrong_constant():
     _, transported, expected = fs.logdet_first_variation("y")
     assert sp.simplify(transported - expected) == 0
     assert sp.simplify(transported - expected.subs(S.c, 2 * S.c)) != 0
+
+
+def test_mixture_min_slope_is_the_grid_minimum_of_phi_star_prime():
+    minimum, _ = fs.mixture_min_slope()
+    values = {S.a: 1.1, S.m: 1.5, S.tau: 0.8, S.delta: 0.6}
+    slope = sp.lambdify(S.x, sp.diff(fs.divergence_minimiser(sp.log(fs.density("mixture"))), S.x)
+                        .subs(values), "numpy")
+    grid = np.linspace(-6, 6, 2401)  # contains x = 0
+    # float evaluation of the same expression: agreement to rounding (1e-12)
+    assert slope(grid).min() == pytest.approx(float(minimum.subs(values)), abs=1e-12)
+
+
+def test_wrong_threshold_refutes_divergence_invertibility(monkeypatch):
+    from theory.claims import ClaimResult
+    from theory.claims import _function_space as claims_fs
+
+    original = fs.mixture_min_slope
+    monkeypatch.setattr(fs, "mixture_min_slope",
+                        lambda: (original()[0] - S.delta**2 / S.tau**2, original()[1]))  # drops +1/tau^2
+    (claim,) = [c for c in claims_fs.claims() if c.id == "divergence-invertibility"]
+    assert ClaimResult.from_evidence(claim.id, claim._check()).status == "refuted"
+
+
+@pytest.mark.parametrize("form,expected", [
+    ("y", S.a * S.x - S.delta**2 * sp.Symbol("g")),
+    ("z", S.a**2 * S.x - S.delta**2 * sp.Symbol("g")),
+    ("z-weighted", S.a**2 * (S.x - S.delta**2 * sp.Symbol("g"))),
+])
+def test_divergence_minimiser_per_form(form, expected):
+    log_p = sp.Function("log_p")(S.x)
+    value = fs.divergence_minimiser(log_p, form=form).subs(sp.Derivative(log_p, S.x), sp.Symbol("g"))
+    assert sp.expand(value - expected) == 0

@@ -26,7 +26,8 @@ logdet-z-unweighted                    gain_z, pm_gain_z, gap_to_pm_z
 logdet-z-weighted-first-order          gain_z_weighted, pm_gain_z, gap_to_pm_z_weighted
 logdet-inverse-pm-second-order         gap_to_pm_y, gap_to_pm_z_weighted
 divergence-z-map                       gain_z, map_gain_z
-divergence-invertibility               mixture_min_slope (inf_x phi*'(x), in a, delta, m, tau),
+divergence-invertibility               mixture_min_slope (inf_x phi*'(x), in a, delta, m, tau;
+                                       derived from phi*' by function_space.mixture_min_slope),
                                        mixture_phi_star (phi*(x) for the bimodal mixture)
 divergence-y-not-map                   gain_y, map_gain_y
 diagonal-marginal-divergence           f_gaussian, f_mixture, f_logistic (f_j(x) per marginal)
@@ -36,10 +37,29 @@ lipschitz-approximation-filter         inverse_filter_z (derived), inverse_filte
 tweedie-linear                         pm_mixture_y (E[x | y], in y), data_density_mixture (p_Y)
 gaussian-pm-equals-map                 pm_gain_y, map_gain_y, pm_gain_z, map_gain_z
 linear-logdet-operator                 spectral_gain (g(lam), c symbolic), spectral_gain_paper
+pm-map-fourth-order                    pm_series, map_series, pm_minus_map_d4
+logdet-inverse-pm-fourth-order         logdet_inverse_series, pm_series, logdet_minus_pm_d4
+logdet-inverse-fourth-order            logdet_inverse_series (y), logdet_inverse_series_z,
+                                       logdet_inverse_series_z_weighted, logdet_inverse_d4,
+                                       logdet_minus_pm_d4, logdet_minus_map_d4
+divergence-inverse-map-all-orders      divergence_inverse_series_y, divergence_inverse_series_z,
+                                       divergence_inverse_series_z_weighted, map_series
 =====================================  ==========================================================
 
 The other claims have no scalar prediction (their numeric counterparts use
 :mod:`theory.linear` and :mod:`theory.function_space` directly).
+
+Series beyond first order (the four claims above the last rule): expressions in ``a, delta, y``
+and ``l1, l2, l3`` (:data:`theory.symbols.l1` ...), where ``l_k = l^(k)(y/a)`` is the k-th
+derivative of ``l = log p_X`` **evaluated at t = y/a** (z-forms: ``y = z/a``). ``*_series`` are the
+estimates truncated after ``delta^4``: e.g. ``pm_series = y/a + delta^2 l1/a^2 +
+delta^4 (l1 l2 + l3/2)/a^4``. ``*_d4`` are delta^4 coefficients ``C`` (difference ``= C delta^4 +
+O(delta^6)``, without the factor ``delta^4``): ``pm_minus_map_d4 = l3/(2 a^4)``,
+``logdet_minus_pm_d4 = (l1 l2 + l3/2)/a^4``, ``logdet_minus_map_d4 = (l1 l2 + l3)/a^4``,
+``logdet_inverse_d4 = (2 l1 l2 + l3)/a^4``. For a concrete prior substitute its derivatives with
+``theory.higher_order.at_prior(expr, prior)`` (priors of
+:data:`theory.function_space.ALL_PRIORS`; parameters ``s``; ``m, tau``; ``m, tau, omega``), then
+lambdify with :func:`theory.numeric`.
 """
 
 from functools import lru_cache

@@ -59,8 +59,14 @@ def _check_invertibility():
     exact, closed = fs.mixture_log_hessian()
     values, phi_star, slope0, root = _mixture_counterexample()
     at_root = phi_star.subs(x, root).evalf(30)
-    threshold = a**2 - delta**2 * (S.m**2 - S.tau**2) / S.tau**4
+    minimum, excess = fs.mixture_min_slope()
+    stated = a**2 - delta**2 * (S.m**2 - S.tau**2) / S.tau**4
     logistic_slope = sp.simplify(sp.diff(fs.divergence_minimiser(sp.log(fs.density("logistic"))), x))
+    low_noise = {a: 1, S.m: 2, S.tau: 1, delta: sp.Rational(1, 10)}
+    slope_low = sp.lambdify(x, sp.diff(fs.divergence_minimiser(sp.log(fs.density("mixture"))), x)
+                            .subs(low_noise), "mpmath")
+    grid = [sp.Rational(i, 20) for i in range(-120, 121)]
+    sampled = min(slope_low(v) for v in grid)
     ev = [
         show("Jacobian of phi* (1-D)", sp.diff(fs.divergence_minimiser(sp.Function("logp")(x)), x)),
         zero("Gaussian prior: phi*' - (a^2 + delta^2/s^2) (log-concave: positive)",
@@ -69,21 +75,31 @@ def _check_invertibility():
                  logistic_slope),
         zero("mixture: (log p)'' - (-1/tau^2 + (m/tau^2)^2 sech^2(m x/tau^2))",
              (exact - closed).rewrite(sp.exp)),
-        show("mixture: inf_x phi*'(x) = phi*'(0) (sech^2 <= 1 = sech^2(0))", threshold),
-        fact(f"counterexample a = 1, m = 2, tau = 1, delta = 1: phi*'(0) = {slope0} < 0",
-             f"\\phi^{{*\\prime}}(0) = {sp.latex(slope0)} < 0", slope0 < 0),
+        zero("mixture: phi*'(x) - phi*'(0) - delta^2 (m/tau^2)^2 tanh^2(m x/tau^2) (so phi*'(x) >= "
+             "phi*'(0): the infimum is at x = 0)",
+             (excess - delta**2 * S.m**2 / S.tau**4 * sp.tanh(S.m * x / S.tau**2) ** 2).rewrite(sp.exp)),
+        zero("derived inf_x phi*'(x) = phi*'(0) minus the stated threshold a^2 - delta^2 (m^2 - tau^2)/tau^4",
+             minimum - stated),
+        fact(f"counterexample a = 1, m = 2, tau = 1, delta = 1: derived phi*'(0) = "
+             f"{minimum.subs(values)} < 0 (and phi*' at 0 computed directly: {slope0})",
+             f"\\phi^{{*\\prime}}(0) = {sp.latex(minimum.subs(values))} < 0",
+             minimum.subs(values) < 0 and slope0 == minimum.subs(values)),
         fact(f"phi* is not injective there: phi*(0) = 0 = phi*({sp.N(root, 15)}) "
              f"(residual {sp.N(abs(at_root), 3)}) and phi* is odd",
              f"\\phi^*(0) = \\phi^*({sp.latex(sp.N(root, 10))}) = 0",
              abs(at_root) < 1e-25 and root > 0.1),
-        zero("same prior at low noise delta = 1/10: phi*'(0) - 97/100 (> 0: invertible)",
-             threshold.subs({a: 1, S.m: 2, S.tau: 1, delta: sp.Rational(1, 10)}) - sp.Rational(97, 100)),
+        fact(f"same prior at low noise delta = 1/10: derived inf phi*' = {minimum.subs(low_noise)} > 0 "
+             f"(invertible); phi*' sampled on x in [-6, 6] (step 1/20) has minimum "
+             f"{sp.N(sampled, 12)}, equal to it to 12 digits (mpmath works to 15)",
+             f"\\inf\\phi^{{*\\prime}} = {sp.latex(minimum.subs(low_noise))} > 0",
+             minimum.subs(low_noise) > 0
+             and abs(sampled - sp.N(minimum.subs(low_noise), 30)) < 1e-12),
     ]
     return ev
 
 
 def _predict_invertibility():
-    return {"mixture_min_slope": a**2 - delta**2 * (S.m**2 - S.tau**2) / S.tau**4,
+    return {"mixture_min_slope": fs.mixture_min_slope()[0],
             "mixture_phi_star": fs.divergence_minimiser(sp.log(fs.density("mixture")))}
 
 
