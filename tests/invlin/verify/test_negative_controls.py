@@ -275,3 +275,12 @@ def test_swapping_pm_and_map_fails(monkeypatch, claim_id):
     swap_everywhere(monkeypatch)
     (record,) = verify([claim_id], quick=True)
     assert record.status == "FAIL", f"{claim_id} with PM and MAP swapped: {record.status}"
+
+
+def test_a_wrong_stated_series_fails(monkeypatch):
+    """gain_y_series (the stated two-term series of the log-det gain) is checked by the slope
+    of its remainder: a coefficient off by 1e-7 relative already FAILs."""
+    scaled_prediction("logdet-y-first-order-pm", "gain_y_series", 1 + 1e-7)(monkeypatch)
+    (record,) = verify(["logdet-y-first-order-pm"], quick=True)
+    assert record.status == "FAIL"
+    assert any("gain_y_series" in e.quantity and not e.passed for e in record.evidence)
