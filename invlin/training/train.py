@@ -64,7 +64,7 @@ def _projected_gradient_norm(model, theta: np.ndarray, grad: np.ndarray) -> floa
 def train(model, problem, loss: str, *, form: str = "z", weight: float | None = None,
           steps: int = 2000, batch_size: int = 256, learning_rate: float = 1e-2, seed: int,
           population: bool = False, tol: float | None = None, progress: bool | None = None,
-          final_learning_rate: float | None = None) -> TrainResult:
+          final_learning_rate: float | None = None, estimator="exact") -> TrainResult:
     r"""Train ``model`` with Adam on fresh minibatches (or on the exact expected loss).
 
     Parameters
@@ -95,6 +95,9 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
         If given, the learning rate decays geometrically from ``learning_rate`` at the first
         step to ``final_learning_rate`` at step ``steps`` (annealing shrinks the minibatch noise
         of the final iterate); default constant.
+    estimator : "exact" or invlin.losses.Hutchinson, optional
+        Evaluation of the log-det or divergence regulariser: exact Jacobians (default) or
+        Hutchinson probes (IResNet), drawn from the minibatch generator after each minibatch.
 
     Returns
     -------
@@ -116,8 +119,11 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
     the projected gradient :math:`|\theta - P(\theta - \nabla L)|`, which vanishes exactly at
     constrained stationary points. The result is a deterministic function of ``seed``.
     """
-    loss_obj = Loss(loss, form=form, weight=weight)
+    loss_obj = Loss(loss, form=form, weight=weight, estimator=estimator)
     loss_obj.check_compatible(model, problem)
+    if population and loss_obj.estimator != "exact":
+        raise ValueError("population training evaluates the exact expected loss; it takes no "
+                         "stochastic estimator")
     steps = positive_int(steps, "steps")
     batch_size = positive_int(batch_size, "batch_size")
     if tol is not None:
@@ -146,7 +152,7 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
                 value, grad = population_value_and_grad(model, problem, loss_obj)
             else:
                 samples = problem.sample(batch_size, rng)
-                value, grad = loss_obj.value_and_grad(model, samples, problem)
+                value, grad = loss_obj.value_and_grad(model, samples, problem, rng)
             if not (np.isfinite(value) and np.all(np.isfinite(grad))):
                 raise TrainingDivergedError(
                     f"non-finite loss or gradient at step {step} (loss {value})"
