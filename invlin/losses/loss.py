@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from invlin._validation import as_float_array, choice, positive_scalar
+from invlin.losses.estimators import EXACT, resolve_estimator
 
 __all__ = ["LOSSES", "FORMS", "Loss"]
 
@@ -25,6 +26,10 @@ class Loss:
     weight : float, optional
         Weight c of the regulariser (log-det and divergence losses only); default
         ``2 delta^2`` (the paper's), read from the problem.
+    estimator : "exact" or invlin.losses.Hutchinson, default "exact"
+        How the log-det or divergence regulariser is evaluated in training: exactly (full
+        Jacobians) or by Hutchinson probes with the exact gradient of the estimate
+        (:class:`invlin.losses.Hutchinson`; IResNet models). Only for those two losses.
 
     Notes
     -----
@@ -45,7 +50,8 @@ class Loss:
     Loss('divergence', form='z', weight=None)
     """
 
-    def __init__(self, name: str, form: str = "z", weight: float | None = None):
+    def __init__(self, name: str, form: str = "z", weight: float | None = None,
+                 estimator=EXACT):
         self.name = choice(name, "loss", LOSSES)
         self.form = choice(form, "form", FORMS)
         if self.name == "reconstruction" and self.form == "z-weighted":
@@ -60,9 +66,16 @@ class Loss:
                 )
             weight = positive_scalar(weight, "weight")
         self.weight = weight
+        self.estimator = resolve_estimator(estimator)
+        if self.estimator != EXACT and self.name not in ("logdet", "divergence"):
+            raise ValueError(
+                f"a stochastic estimator applies only to the logdet and divergence losses, "
+                f"not {name!r}"
+            )
 
     def __repr__(self) -> str:
-        return f"Loss({self.name!r}, form={self.form!r}, weight={self.weight!r})"
+        extra = "" if self.estimator == EXACT else f", estimator={self.estimator!r}"
+        return f"Loss({self.name!r}, form={self.form!r}, weight={self.weight!r}{extra})"
 
     @property
     def regulariser(self) -> str | None:
@@ -90,7 +103,7 @@ class Loss:
                 f"A is {rows}x{cols}"
             )
 
-    def value_and_grad(self, model, samples, problem) -> tuple[float, np.ndarray]:
+    def value_and_grad(self, model, samples, problem, rng=None) -> tuple[float, np.ndarray]:
         """Loss value on the samples and its exact gradient w.r.t. the model's flat parameters.
 
         Parameters
@@ -99,11 +112,15 @@ class Loss:
         samples : Samples
             ``x`` (N, n), ``y`` (N, m) and ``z`` (N, n) from ``problem.sample``.
         problem : LinearInverseProblem
+        rng : numpy.random.Generator, optional
+            Draws the probes of a stochastic estimator (required then, unused otherwise).
 
         Returns
         -------
         value : float
         grad : ndarray, shape (model.n_parameters,)
+            With a stochastic estimator: the value of the estimated loss at the drawn probes
+            and its exact gradient.
         """
         self.check_compatible(model, problem)
         x = as_float_array(samples.x, "samples.x", ndim=2)
@@ -116,6 +133,9 @@ class Loss:
             )
         if self.name == "reconstruction":
             return model._reconstruction_objective(target, x)
+        if self.estimator != EXACT:
+            return self.estimator.objective(model, x, target, self.metric(problem),
+                                            self.regulariser, self.resolved_weight(problem), rng)
         return model._objective(
             x, target, self.metric(problem), self.regulariser, self.resolved_weight(problem)
         )

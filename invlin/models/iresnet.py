@@ -10,6 +10,7 @@ from invlin._validation import as_float_array, choice, positive_int, positive_sc
 from invlin.errors import InversionError
 from invlin.inversion import InversionResult
 from invlin.models import _iresnet_numba as _kernels
+from invlin.models import _iresnet_stochastic_numba as _stochastic_kernels
 from invlin.models.base import InvertibleModel
 
 _ACTIVATIONS = {"tanh": _kernels.TANH, "softplus": _kernels.SOFTPLUS}
@@ -317,6 +318,37 @@ class IResNet(InvertibleModel):
         if np.any(singular):
             raise InversionError("D phi is singular at an inverted point")
         return float(np.mean(data)), self._flat_gradient(*slots)
+
+
+    def _stochastic_regulariser(self, x, regulariser, probes, coefficients):
+        r"""Hutchinson estimates of R at fixed probes and the exact gradient of their mean.
+
+        Parameters
+        ----------
+        x : ndarray, shape (N, n)
+        regulariser : {"divergence", "logdet"}
+        probes : ndarray, shape (N, P, n)
+            Probe vectors v (drawn outside, e.g. by :class:`invlin.losses.Hutchinson`).
+        coefficients : ndarray, shape (N, P, K)
+            Log-det only: weight of :math:`v^T J_{g_k}^j v` (j = 1..K) per point and probe.
+
+        Returns
+        -------
+        estimates : ndarray, shape (N, P)
+            :math:`v^T D\phi(x) v` (divergence) or
+            :math:`\sum_k \sum_j \mathrm{coef}_j\, v^T J_{g_k}(x_{k-1})^j v` (log-det).
+        grad : ndarray, shape (n_parameters,)
+            Exact gradient of ``estimates.mean()`` (the probes held fixed).
+        """
+        mode = {"divergence": _stochastic_kernels.DIVERGENCE,
+                "logdet": _stochastic_kernels.LOGDET}[regulariser]
+        n_points, n_probes, terms = coefficients.shape
+        work = n_points * n_probes * max(terms, 1)
+        driver = ("regulariser_parallel" if work * self.blocks * self.width >= PARALLEL_MIN_WORK
+                  else "regulariser_serial")
+        est, *slots = getattr(_stochastic_kernels, driver)(*self._kernel_weights(), self._act(),
+                                                            mode, x, probes, coefficients)
+        return est, self._flat_gradient(*slots)
 
 
 def _ordered_sum(slots: np.ndarray) -> np.ndarray:

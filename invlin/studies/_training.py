@@ -12,8 +12,10 @@ LOSSES = ("approximation", "reconstruction", "logdet", "divergence")
 
 def fit(model, problem, loss: str, *, form: str = "z", weight=None, steps: int,
         batch_size: int, learning_rate: float, seed: int, population: bool = False,
-        tol=None, final_learning_rate=None) -> dict:
+        tol=None, estimator="exact", final_learning_rate=None) -> dict:
     """Train ``model`` in place with :func:`invlin.training.train` and summarise the run.
+
+    ``estimator`` and ``final_learning_rate`` are passed on to :func:`invlin.training.train`.
 
     Returns
     -------
@@ -35,6 +37,7 @@ def fit(model, problem, loss: str, *, form: str = "z", weight=None, steps: int,
         population=population,
         tol=tol,
         progress=False,
+        estimator=estimator,
         final_learning_rate=final_learning_rate,
     )
     return {

@@ -86,7 +86,8 @@ def _population_objective(model, problem, loss_obj, population):
 def train(model, problem, loss: str, *, form: str = "z", weight: float | None = None,
           steps: int = 2000, batch_size: int = 256, learning_rate: float = 1e-2, seed: int,
           population=False, tol: float | None = None, progress: bool | None = None,
-          final_learning_rate: float | None = None, optimizer: str = "adam") -> TrainResult:
+          final_learning_rate: float | None = None, optimizer: str = "adam",
+          estimator="exact") -> TrainResult:
     r"""Train ``model`` with Adam on fresh minibatches (or on the exact expected loss).
 
     Parameters
@@ -126,6 +127,9 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
         "newton": projected Newton with the quadrature loss's exact Hessian (Gauss-Newton for
         reconstruction), for models linear in their parameters such as
         :class:`~invlin.models.MonotoneSpline` (:func:`invlin.training.newton.minimise_newton`).
+    estimator : "exact" or invlin.losses.Hutchinson, optional
+        Evaluation of the log-det or divergence regulariser: exact Jacobians (default) or
+        Hutchinson probes (IResNet), drawn from the minibatch generator after each minibatch.
 
     Returns
     -------
@@ -147,8 +151,11 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
     the projected gradient :math:`|\theta - P(\theta - \nabla L)|`, which vanishes exactly at
     constrained stationary points. The result is a deterministic function of ``seed``.
     """
-    loss_obj = Loss(loss, form=form, weight=weight)
+    loss_obj = Loss(loss, form=form, weight=weight, estimator=estimator)
     loss_obj.check_compatible(model, problem)
+    if population and loss_obj.estimator != "exact":
+        raise ValueError("population training evaluates the exact expected loss; it takes no "
+                         "stochastic estimator")
     steps = positive_int(steps, "steps")
     batch_size = positive_int(batch_size, "batch_size")
     if tol is not None:
@@ -186,7 +193,7 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
                 value, grad = objective()
             else:
                 samples = problem.sample(batch_size, rng)
-                value, grad = loss_obj.value_and_grad(model, samples, problem)
+                value, grad = loss_obj.value_and_grad(model, samples, problem, rng)
             if not (np.isfinite(value) and np.all(np.isfinite(grad))):
                 raise TrainingDivergedError(
                     f"non-finite loss or gradient at step {step} (loss {value})"

@@ -25,7 +25,7 @@ ARCHITECTURE_CLAIMS = {
     "linear-reconstruction-operator", "linear-logdet-operator",
 }
 PRECISE_WHEN_QUICK = {"noise_sweep", "lipschitz_sweep"}
-FULL_RUN_CHECKS_ONLY = {"toy2d"}
+FULL_RUN_CHECKS_ONLY = {"toy2d", "iresnet_high_dim"}
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
 
@@ -54,7 +54,7 @@ def assert_valid_record(record, name, out_dir, seed, *, checks_expected=True):
 
 
 def test_all_lists_importable_studies():
-    assert len(set(ALL)) == len(ALL) == 5
+    assert len(set(ALL)) == len(ALL) == 6
     for name in ALL:
         assert callable(load(name).run)
     with pytest.raises(ValueError, match="unknown study"):
