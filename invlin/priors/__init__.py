@@ -9,5 +9,7 @@ from invlin.priors.base import Prior
 from invlin.priors.gaussian import Gaussian
 from invlin.priors.gaussian_mixture import GaussianMixture
 from invlin.priors.logistic_product import LogisticProduct
+from invlin.priors.transform_logistic import TransformLogisticProduct
 
-__all__ = ["Prior", "Gaussian", "GaussianMixture", "LogisticProduct"]
+__all__ = ["Prior", "Gaussian", "GaussianMixture", "LogisticProduct",
+           "TransformLogisticProduct"]
