@@ -83,3 +83,29 @@ def objective(outputs, jacobians, target, metric, regulariser, c):
 def reconstruction(preimages, x):
     """mean_i |phi^{-1}(u_i) - x_i|^2 by loops."""
     return sum(float(np.sum((preimages[i] - x[i]) ** 2)) for i in range(x.shape[0])) / x.shape[0]
+
+
+# -- operators ---------------------------------------------------------------------------------
+def dct_matrix(n):
+    """The orthonormal DCT-II basis as columns v_j(i) = c_j cos(pi j (2i + 1) / (2n)), by loops."""
+    matrix = np.zeros((n, n))
+    for j in range(n):
+        c = math.sqrt((1.0 if j == 0 else 2.0) / n)
+        for i in range(n):
+            matrix[i, j] = c * math.cos(math.pi * j * (2 * i + 1) / (2 * n))
+    return matrix
+
+
+def reflective_convolution_matrix(n, kernel):
+    """(A x)_i = sum_k h_k x_{i-k} with half-sample symmetric extension, kernel h_{-m..m}."""
+    radius = (len(kernel) - 1) // 2
+    matrix = np.zeros((n, n))
+    for i in range(n):
+        for k in range(-radius, radius + 1):
+            index = i - k
+            if index < 0:
+                index = -1 - index
+            elif index >= n:
+                index = 2 * n - 1 - index
+            matrix[i, index] += kernel[k + radius]
+    return matrix

@@ -23,7 +23,8 @@ from __future__ import annotations
 import importlib
 
 #: Study module names, in the order the report presents them.
-ALL = ("toy2d", "noise_sweep", "lipschitz_sweep", "diagonal_marginal", "bimodal_high_noise")
+ALL = ("toy2d", "noise_sweep", "lipschitz_sweep", "diagonal_marginal", "bimodal_high_noise",
+       "deconvolution")
 
 
 def load(name: str):

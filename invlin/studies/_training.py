@@ -12,7 +12,7 @@ LOSSES = ("approximation", "reconstruction", "logdet", "divergence")
 
 def fit(model, problem, loss: str, *, form: str = "z", weight=None, steps: int,
         batch_size: int, learning_rate: float, seed: int, population: bool = False,
-        tol=None) -> dict:
+        tol=None, final_learning_rate=None) -> dict:
     """Train ``model`` in place with :func:`invlin.training.train` and summarise the run.
 
     Returns
@@ -35,6 +35,7 @@ def fit(model, problem, loss: str, *, form: str = "z", weight=None, steps: int,
         population=population,
         tol=tol,
         progress=False,
+        final_learning_rate=final_learning_rate,
     )
     return {
         "loss": loss,
