@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
+from invlin.priors._logistic import logistic_curvature, logistic_logpdf, logistic_score
 from invlin.priors.base import Prior
 from invlin.priors.logistic_product import LogisticProduct
 
@@ -88,18 +89,16 @@ class TransformLogisticProduct(Prior):
 
     # -- coefficient functions (arrays (N, n) of coefficients c = V^T x) -----------------------
     def coefficient_logpdf(self, c) -> np.ndarray:
-        """log l(c_ij; s_j) = -log s - |u| - 2 log1p(e^{-|u|}), u = c / s (never overflows)."""
-        u = np.abs(c / self._scales)
-        return -np.log(self._scales) - u - 2.0 * np.log1p(np.exp(-u))
+        """log l(c_ij; s_j) (see :func:`invlin.priors._logistic.logistic_logpdf`)."""
+        return logistic_logpdf(c, self._scales)
 
     def coefficient_score(self, c) -> np.ndarray:
         """(log l)'(c_ij) = -tanh(c / (2 s_j)) / s_j."""
-        return -np.tanh(0.5 * c / self._scales) / self._scales
+        return logistic_score(c, self._scales)
 
     def coefficient_curvature(self, c) -> np.ndarray:
-        """(log l)''(c_ij) = -sech^2(u/2) / (2 s^2), sech^2(u/2) = 4 e^{-|u|} / (1 + e^{-|u|})^2."""
-        decay = np.exp(-np.abs(c / self._scales))
-        return -(4.0 * decay / (1.0 + decay) ** 2) / (2.0 * self._scales**2)
+        """(log l)''(c_ij) = -sech^2(c / (2 s_j)) / (2 s_j^2)."""
+        return logistic_curvature(c, self._scales)
 
     # -- the Prior interface ------------------------------------------------------------------
     def logpdf(self, x) -> np.ndarray:

@@ -84,8 +84,8 @@ def make_problem(dim: int, delta: float) -> TransformDiagonalProblem:
     return TransformDiagonalProblem(basis, binomial_blur_spectrum(dim, BLUR_RADIUS), delta, prior)
 
 
-def make_model(problem: TransformDiagonalProblem, form: str) -> DiagonalNet:
-    """A DiagonalNet in the problem's basis, in per-component units.
+def make_model(problem: TransformDiagonalProblem, form: str, basis=None) -> DiagonalNet:
+    """A DiagonalNet in the problem's basis (or ``basis``, e.g. its dense matrix), in units.
 
     Input unit r_j = s_j (the prior scale); output unit q_j = r_j (sigma_j^2 + delta^2 / s_j^2)
     for z-data and r_j (sigma_j + delta / s_j) for y-data: the order of magnitude of the slope
@@ -96,7 +96,8 @@ def make_model(problem: TransformDiagonalProblem, form: str) -> DiagonalNet:
     s = problem.prior.scales
     sigma, delta = problem.singular_values, problem.delta
     slope = sigma**2 + delta**2 / s**2 if form == "z" else sigma + delta / s
-    return DiagonalNet(problem.basis, n_units=TRAINING["n_units"], input_scales=s,
+    return DiagonalNet(problem.basis if basis is None else basis, n_units=TRAINING["n_units"],
+                       input_scales=s,
                        output_scales=s * slope)
 
 
