@@ -68,7 +68,7 @@ SMOKE = {"train_cases": ((100, 0.05),), "steps": 30, "batch_size": 32, "n_test":
          "scaling_dims": (100, 1000), "scaling_batch": 8, "scaling_repeats": 2,
          "figure_dim": 100}
 REPORT = {"train_cases": ((100, 0.05), (10000, 0.05)), "steps": 200, "batch_size": 64,
-          "steps_large": 10, "batch_size_large": 8, "n_test": 64, "n_test_large": 8,
+          "steps_large": 5, "batch_size_large": 8, "n_test": 64, "n_test_large": 8,
           "scaling_dims": SCALING_DIMS, "scaling_batch": 16, "scaling_repeats": 3,
           "figure_dim": 100}
 FULL = {"train_cases": ((100, 0.05), (100, 0.1), (1000, 0.05)), "steps": 2000,
