@@ -14,7 +14,6 @@ import numpy as np
 from invlin._validation import as_points, positive_int, positive_scalar
 from invlin.estimators.map_estimate import MAPInfo
 
-EPS = np.finfo(np.float64).eps
 # Bracket expansion: start at +-1 prior scale, double up to 2^80 times (far beyond any finite
 # root of a problem with finite data).
 MAX_DOUBLINGS = 80

@@ -1,4 +1,4 @@
-"""The orthonormal-basis interface (forward = coefficients, adjoint = synthesis) and a dense basis."""
+"""The orthonormal-basis interface (forward = V^T, adjoint = V) and a dense basis."""
 
 from __future__ import annotations
 

@@ -234,7 +234,8 @@ def _accuracy_tables(record, results, full):
     add_table(record, "Per-component discrimination: rho_j = RMS(learned - predicted) / "
               "RMS(PM - MAP) over measurable components",
               ["d", "delta", "loss", "predicted", "measurable components",
-               "fraction nearer predicted (± SE)", "median rho", "mean rho ± SE", "max rho"], rows)
+               "fraction nearer predicted (± SE)", "median rho", "mean rho ± SE", "max rho"],
+              rows)
     add_table(record, "Whole-signal RMS errors of the learned inverses (± SE over test signals)",
               ["d", "delta", "loss", "vs PM", "vs MAP", "vs truth"], error_rows)
 
