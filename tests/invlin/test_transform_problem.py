@@ -81,3 +81,12 @@ def test_bad_input_is_rejected():
         TransformDiagonalProblem(basis, [1, 0, 1], 0.1, prior).require_injective()
     with pytest.raises(TypeError, match="Generator"):
         TransformDiagonalProblem(basis, [1, 1, 1], 0.1, prior).sample(2, 0)
+
+
+def test_operator_comparison_detects_another_blur():
+    # negative control: the radius-2 blur is another operator than the radius-1 blur
+    fast, _ = pair(9)
+    other = TransformDiagonalProblem(fast.basis, binomial_blur_spectrum(9, 2), fast.delta,
+                                     fast.prior)
+    x = np.random.default_rng(0).standard_normal((4, 9))
+    assert np.max(np.abs(fast.apply(x) - other.apply(x))) > 1e-2

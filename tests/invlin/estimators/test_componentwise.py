@@ -109,3 +109,23 @@ def test_zero_singular_value_gives_the_prior_mode_and_mean():
     for estimate in (componentwise_map(fast, y), componentwise_posterior_mean(fast, y)):
         # the component without data keeps the prior's mode = mean = 0 (to rounding)
         assert abs(basis.forward(estimate)[0, 1]) < 1e-12
+
+
+def test_map_comparison_detects_a_wrong_noise_level():
+    # negative control: the dense MAP at delta 0.31 misses the 1e-9 agreement by far
+    fast = problem(6)
+    y = fast.sample(40, np.random.default_rng(0)).y
+    assert np.max(np.abs(componentwise_map(fast, y) - map_estimate(dense(fast, 0.31), y))) > 1e-4
+
+
+def test_1d_comparison_detects_the_neighbouring_component():
+    # negative control: component j's estimates against the 1-D problem of component j + 1
+    fast = problem(2000, delta=0.05)
+    y = fast.sample(3, np.random.default_rng(2)).y
+    pm = fast.basis.forward(componentwise_posterior_mean(fast, y))
+    b = fast.basis.forward(y)
+    j = 600
+    sub = LinearInverseProblem([[fast.singular_values[j + 1]]], fast.delta,
+                               LogisticProduct([fast.prior.scales[j + 1]]))
+    reference = posterior_mean(sub, b[:, j : j + 1])[:, 0]
+    assert np.max(np.abs(pm[:, j] - reference) / np.abs(reference)) > 1e-6

@@ -147,3 +147,13 @@ def test_bad_units_are_rejected():
         DiagonalNet(DCTBasis(3), output_scales=[1.0, np.inf, 1.0])
     with pytest.raises(ValueError, match="unit scales"):
         DiagonalNet(DCTBasis(3), lipschitz=0.5, input_scales=[1.0, 2.0, 1.0])
+
+
+def test_unit_comparison_detects_swapped_units():
+    # negative control: input and output units exchanged give another map
+    problem = transform_problem()
+    model, r, q = scaled_model(problem)
+    swapped = DiagonalNet(problem.basis, n_units=2, input_scales=q, output_scales=r)
+    swapped.set_parameters(model.get_parameters())
+    x = np.random.default_rng(4).standard_normal((3, DIM))
+    assert np.max(np.abs(model.forward(x) - swapped.forward(x))) > 1e-2

@@ -115,3 +115,11 @@ def test_bad_input_is_rejected():
         binomial_blur_spectrum(4, 4)
     with pytest.raises(ValueError, match="finite"):
         DenseBasis([[np.nan, 0.0], [0.0, 1.0]])
+
+
+def test_cosine_comparison_detects_a_shifted_grid():
+    # negative control: the DCT-I-like grid cos(pi j i / (n - 1)) is another basis
+    dim = 8
+    shifted = np.array([[math.cos(math.pi * j * i / (dim - 1)) for j in range(dim)]
+                        for i in range(dim)])
+    assert np.max(np.abs(DCTBasis(dim).matrix() - shifted)) > 1e-2

@@ -78,3 +78,12 @@ def test_bad_input_is_rejected():
         TransformLogisticProduct.power_law(basis, -1.0)
     with pytest.raises(ValueError, match="scale"):
         TransformLogisticProduct.power_law(basis, 1.0, scale=0.0)
+
+
+def test_derivative_check_detects_a_wrong_derivative():
+    # negative control: the score is not the derivative of the curvature (orders swapped)
+    prior = TransformLogisticProduct([0.4, 2.0], DCTBasis(2))
+    c = np.array([[-3.0, 0.5], [0.2, 7.0]])
+    h = 1e-6
+    difference = (prior.coefficient_curvature(c + h) - prior.coefficient_curvature(c - h)) / (2 * h)
+    assert np.max(np.abs(prior.coefficient_score(c) - difference)) > 1e-2
