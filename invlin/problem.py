@@ -307,6 +307,15 @@ class TransformDiagonalProblem:
             )
 
     # -- the operator -------------------------------------------------------------------------
+    @property
+    def A(self):
+        """Not formed (n x n); raises with the alternatives, so dense-only code fails clearly."""
+        raise NotImplementedError(
+            "a TransformDiagonalProblem never forms A as an n x n matrix: use apply(x), the "
+            "estimators componentwise_map / componentwise_posterior_mean, or dense_operator() "
+            "for small n"
+        )
+
     def apply(self, x) -> np.ndarray:
         """A x = V (sigma * V^T x) for points of shape ``(N, n)`` (A is symmetric: also A^T x)."""
         return self._basis.adjoint(self._sigma * self._basis.forward(x))

@@ -90,3 +90,12 @@ def test_operator_comparison_detects_another_blur():
                                      fast.prior)
     x = np.random.default_rng(0).standard_normal((4, 9))
     assert np.max(np.abs(fast.apply(x) - other.apply(x))) > 1e-2
+
+
+def test_dense_only_code_fails_with_a_clear_error():
+    from invlin.estimators import map_estimate
+
+    fast, _ = pair()
+    y = fast.sample(2, np.random.default_rng(0)).y
+    with pytest.raises(NotImplementedError, match="componentwise_map"):
+        map_estimate(fast, y)
