@@ -8,6 +8,7 @@ import numpy as np
 
 from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
 from invlin.errors import NotInjectiveError
+from invlin.operators import OrthonormalBasis
 from invlin.priors._linalg import as_orthonormal_basis
 from invlin.priors.base import Prior
 
@@ -206,3 +207,141 @@ class LinearInverseProblem:
         x = self._prior.sample(n_samples, rng)
         y = x @ self._A.T + self._delta * rng.standard_normal((n_samples, self.m))
         return Samples(x=x, y=y, z=y @ self._A)
+
+
+class TransformDiagonalProblem:
+    r"""The problem y = A x + eta with A = V diag(sigma) V^T diagonal in a fast orthonormal basis.
+
+    A sibling of :class:`LinearInverseProblem` that never forms A or V: every product with A
+    goes through the basis transform (O(n log n) per point for a :class:`~invlin.operators.DCTBasis`).
+
+    Parameters
+    ----------
+    basis : invlin.operators.OrthonormalBasis
+        The basis V (e.g. ``DCTBasis(n)``).
+    singular_values : array_like, shape (n,)
+        sigma_j >= 0 in the basis order (not sorted), finite.
+    delta : float
+        Noise standard deviation, finite and > 0.
+    prior : invlin.priors.Prior
+        Prior of x with ``prior.dim == n``.
+
+    Notes
+    -----
+    A is symmetric positive semi-definite, so its left and right singular vectors coincide
+    (both v_j) and y-form losses apply. With coefficients c = V^T x the measurement has
+    coefficients V^T y = sigma * c + delta V^T eta, where V^T eta ~ N(0, I) since V is
+    orthonormal: the problem is n independent scalar problems. The normal-equation data is
+    z = A^T y = V (sigma * V^T y). Operations that need A as a matrix (the z-weighted metric
+    (A^T A)^{-1} as an n x n array, Jacobian-based checks) are available only through
+    :meth:`dense_operator`, meant for small n.
+    """
+
+    def __init__(self, basis, singular_values, delta, prior):
+        if not isinstance(basis, OrthonormalBasis):
+            raise TypeError(
+                f"basis must be an invlin.operators.OrthonormalBasis, got {type(basis).__name__}"
+            )
+        sigma = as_float_array(singular_values, "singular_values", ndim=1)
+        if sigma.shape[0] != basis.dim:
+            raise ValueError(
+                f"singular_values must have length basis.dim = {basis.dim}, got {sigma.shape[0]}"
+            )
+        if np.any(sigma < 0):
+            raise ValueError("singular_values must be >= 0")
+        self._delta = positive_scalar(delta, "delta")
+        if not isinstance(prior, Prior):
+            raise TypeError(f"prior must be an invlin.priors.Prior, got {type(prior).__name__}")
+        if prior.dim != basis.dim:
+            raise ValueError(f"prior.dim must equal basis.dim ({basis.dim}), got {prior.dim}")
+        self._basis = basis
+        self._sigma = sigma
+        self._prior = prior
+
+    def __repr__(self) -> str:
+        return (f"TransformDiagonalProblem(basis={self._basis!r}, delta={self._delta}, "
+                f"prior={self._prior!r})")
+
+    # -- data ---------------------------------------------------------------------------------
+    @property
+    def basis(self):
+        """The orthonormal basis V (an :class:`~invlin.operators.OrthonormalBasis`)."""
+        return self._basis
+
+    @property
+    def delta(self) -> float:
+        """The noise standard deviation."""
+        return self._delta
+
+    @property
+    def prior(self) -> Prior:
+        """The prior of x."""
+        return self._prior
+
+    @property
+    def dim(self) -> int:
+        """The dimension n of x."""
+        return self._basis.dim
+
+    @property
+    def m(self) -> int:
+        """The dimension of y (= n: A is square)."""
+        return self._basis.dim
+
+    @property
+    def singular_values(self) -> np.ndarray:
+        """sigma_j in the basis order, shape ``(n,)`` (a copy)."""
+        return self._sigma.copy()
+
+    @property
+    def is_injective(self) -> bool:
+        """Whether every sigma_j > 0."""
+        return bool(np.all(self._sigma > 0))
+
+    def require_injective(self) -> None:
+        """Raise :class:`invlin.errors.NotInjectiveError` unless every sigma_j > 0."""
+        if not self.is_injective:
+            raise NotInjectiveError(
+                f"A must be injective here, but {int(np.sum(self._sigma == 0))} of its "
+                f"{self.dim} singular values are zero"
+            )
+
+    # -- the operator -------------------------------------------------------------------------
+    @property
+    def A(self):
+        """Not formed (n x n); raises with the alternatives, so dense-only code fails clearly."""
+        raise NotImplementedError(
+            "a TransformDiagonalProblem never forms A as an n x n matrix: use apply(x), the "
+            "estimators componentwise_map / componentwise_posterior_mean, or dense_operator() "
+            "for small n"
+        )
+
+    def apply(self, x) -> np.ndarray:
+        """A x = V (sigma * V^T x) for points of shape ``(N, n)`` (A is symmetric: also A^T x)."""
+        return self._basis.adjoint(self._sigma * self._basis.forward(x))
+
+    def dense_operator(self) -> np.ndarray:
+        """A as an ``(n, n)`` array: O(n^2) memory, for small n and checks only."""
+        V = self._basis.matrix()
+        return (V * self._sigma) @ V.T
+
+    def normal_operator_inverse(self):
+        """Not available as a dense metric here (n x n); raises with the alternative."""
+        raise NotImplementedError(
+            "the z-weighted metric (A^T A)^{-1} is an n x n matrix that a TransformDiagonalProblem "
+            "never forms; use form 'y' or 'z' (or LinearInverseProblem(problem.dense_operator(), "
+            "...) for small n)"
+        )
+
+    # -- sampling -----------------------------------------------------------------------------
+    def sample(self, n_samples: int, rng: np.random.Generator) -> Samples:
+        """Draw x ~ prior, y = A x + eta and z = A^T y with the Generator ``rng``.
+
+        The prior draws come first, then the noise, both from ``rng`` (as
+        :meth:`LinearInverseProblem.sample`). Cost O(N n log n) for a fast transform.
+        """
+        n_samples = positive_int(n_samples, "n_samples")
+        rng = require_generator(rng)
+        x = self._prior.sample(n_samples, rng)
+        y = self.apply(x) + self._delta * rng.standard_normal((n_samples, self.dim))
+        return Samples(x=x, y=y, z=self.apply(y))

@@ -100,3 +100,29 @@ def spline_map(knots, row, t):
     integral, _ = quad(slope, anchor, t, points=inner or None, epsabs=1e-13, epsrel=1e-13,
                        limit=500)
     return row[0] + integral, slope(t)
+
+
+# -- operators ---------------------------------------------------------------------------------
+def dct_matrix(n):
+    """The orthonormal DCT-II basis as columns v_j(i) = c_j cos(pi j (2i + 1) / (2n)), by loops."""
+    matrix = np.zeros((n, n))
+    for j in range(n):
+        c = math.sqrt((1.0 if j == 0 else 2.0) / n)
+        for i in range(n):
+            matrix[i, j] = c * math.cos(math.pi * j * (2 * i + 1) / (2 * n))
+    return matrix
+
+
+def reflective_convolution_matrix(n, kernel):
+    """(A x)_i = sum_k h_k x_{i-k} with half-sample symmetric extension, kernel h_{-m..m}."""
+    radius = (len(kernel) - 1) // 2
+    matrix = np.zeros((n, n))
+    for i in range(n):
+        for k in range(-radius, radius + 1):
+            index = i - k
+            if index < 0:
+                index = -1 - index
+            elif index >= n:
+                index = 2 * n - 1 - index
+            matrix[i, index] += kernel[k + radius]
+    return matrix

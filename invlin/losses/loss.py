@@ -96,7 +96,7 @@ class Loss:
         """Raise ValueError if the model's or problem's dimensions do not fit this loss."""
         if model.dim != problem.dim:
             raise ValueError(f"model.dim={model.dim} must equal problem.dim={problem.dim}")
-        rows, cols = problem.A.shape
+        rows, cols = problem.m, problem.dim  # never forms A (fast-transform problems)
         if self.form == "y" and rows != cols:
             raise ValueError(
                 f"form 'y' requires a square forward operator (phi maps R^n to R^n); "

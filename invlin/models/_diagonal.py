@@ -12,7 +12,7 @@ from invlin.errors import InversionError, NotInvertibleError
 from invlin.inversion import finish
 from invlin.models._diagonal_numba import scalar_maps, scalar_maps_backward, scalar_maps_inverse
 from invlin.models.base import InvertibleModel
-from invlin.priors._linalg import as_orthonormal_basis
+from invlin.operators import OrthonormalBasis, as_basis
 
 # The reconstruction loss differentiates through the inverse (implicit function theorem), which
 # is exact only at the exact preimage: solve each component to 1e-12 absolute (a few hundred ulp
@@ -21,12 +21,24 @@ RECONSTRUCTION_TOL = 1e-12
 RECONSTRUCTION_MAX_ITER = 200
 
 
-def _as_basis(basis) -> tuple[np.ndarray | None, int]:
-    """(V, n) for an orthonormal matrix, or (None, n) for an integer n (the standard basis)."""
+def _as_basis(basis) -> tuple[OrthonormalBasis | None, int]:
+    """(basis, n) for a basis object or an orthonormal matrix; (None, n) for an integer n."""
     if isinstance(basis, numbers.Integral) and not isinstance(basis, bool):
         return None, positive_int(basis, "basis")
-    matrix = as_float_array(basis, "basis", ndim=2)
-    return as_orthonormal_basis(matrix, "basis", matrix.shape[1]), matrix.shape[1]
+    basis = as_basis(basis)
+    return basis, basis.dim
+
+
+def _as_unit_scales(value, name: str, dim: int) -> np.ndarray:
+    """Per-component units: None -> ones; else a length-``dim`` array of finite values > 0."""
+    if value is None:
+        return np.ones(dim)
+    value = as_float_array(value, name, ndim=1)
+    if value.shape[0] != dim:
+        raise ValueError(f"{name} must have length {dim}, got {value.shape[0]}")
+    if np.any(value <= 0):
+        raise ValueError(f"{name} must be > 0")
+    return value
 
 
 def _as_lipschitz(lipschitz) -> float | None:
@@ -46,22 +58,39 @@ class DiagonalModel(InvertibleModel):
     other scalar maps overrides the kernel hooks ``_maps``, ``_maps_backward`` and
     ``_maps_inverse`` instead (e.g. :class:`~invlin.models.MonotoneSpline`).
 
+    Parameters
+    ----------
+    basis : OrthonormalBasis, array_like of shape (n, n), or int
+        The basis V: an :class:`~invlin.operators.OrthonormalBasis` (e.g. a fast
+        ``DCTBasis``, never formed as a matrix), an orthonormal matrix, or an integer n (the
+        standard basis).
+    input_scales, output_scales : array_like, shape (n,), optional
+        Units r_j, q_j > 0 of each component (default 1): the kernel's scalar map F_j acts in
+        normalised coordinates, f_j(t) = q_j F_j(t / r_j). Choosing r_j and q_j of the order of
+        the component's data makes one learning rate fit every component when scales span
+        orders of magnitude (a diagonal preconditioning; the function class is unchanged).
+
     Notes
     -----
     With coordinates :math:`t = V^T x`: :math:`D\phi(x) = V \operatorname{diag}(f_j'(t_j)) V^T`,
     :math:`\log\det D\phi = \sum_j \log f_j'(t_j)`,
     :math:`\operatorname{div}\phi = \sum_j f_j'(t_j)`,
     and :math:`\phi^{-1}(u) = V (f_j^{-1}(\langle u, v_j\rangle))_j`, each a monotone scalar
-    equation solved by safeguarded Newton (exact up to the tolerance).
+    equation solved by safeguarded Newton (exact up to the tolerance). With units,
+    f_j'(t) = (q_j / r_j) F_j'(t / r_j) and f_j^{-1}(u) = r_j F_j^{-1}(u / q_j). Every
+    operation applies V only through ``forward``/``adjoint`` (O(n log n) per point for a fast
+    transform) except :meth:`jacobian` and the z-weighted metric, which are n x n by nature.
     """
 
-    def __init__(self, basis):
+    def __init__(self, basis, input_scales=None, output_scales=None):
         self._basis, self.dim = _as_basis(basis)
+        self._input_scales = _as_unit_scales(input_scales, "input_scales", self.dim)
+        self._output_scales = _as_unit_scales(output_scales, "output_scales", self.dim)
 
     @property
     def basis(self) -> np.ndarray:
-        """The orthonormal basis V (columns v_j)."""
-        return np.eye(self.dim) if self._basis is None else self._basis.copy()
+        """The orthonormal basis V (columns v_j) as a dense matrix (O(n^2): small n only)."""
+        return np.eye(self.dim) if self._basis is None else self._basis.matrix()
 
     @abc.abstractmethod
     def _table(self) -> np.ndarray:
@@ -71,29 +100,37 @@ class DiagonalModel(InvertibleModel):
     def _table_gradient(self, grad_table: np.ndarray) -> np.ndarray:
         """Flat-parameter gradient from the gradient w.r.t. the table."""
 
-    # -- kernel hooks (tanh scalar maps of _diagonal_numba; other families override) --------
-    def _maps(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """f_j(t_ij) and f_j'(t_ij) at coordinates t, shape (N, n) each."""
-        return scalar_maps(self._table(), t)
-
-    def _maps_backward(self, t: np.ndarray, g_value: np.ndarray,
-                       g_slope: np.ndarray) -> np.ndarray:
-        """Flat gradient of sum_ij g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij)."""
-        return self._table_gradient(scalar_maps_backward(self._table(), t, g_value, g_slope))
-
-    def _maps_inverse(self, u: np.ndarray, tol: float, max_iter: int):
-        """Componentwise preimages of coordinates u and the iterations used per sample."""
-        return scalar_maps_inverse(self._table(), u, tol, max_iter)
-
     # -- coordinates ------------------------------------------------------------------------
     def _coords(self, x: np.ndarray) -> np.ndarray:
-        return x if self._basis is None else np.ascontiguousarray(x @ self._basis)
+        return x if self._basis is None else self._basis.forward(x)
 
     def _from_coords(self, t: np.ndarray) -> np.ndarray:
-        return t if self._basis is None else np.ascontiguousarray(t @ self._basis.T)
+        return t if self._basis is None else self._basis.adjoint(t)
+
+    def _maps(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """f_j(t_ij) and f_j'(t_ij) from the kernel's F_j in normalised coordinates."""
+        values, slopes = scalar_maps(self._table(), np.ascontiguousarray(t / self._input_scales))
+        return (values * self._output_scales,
+                slopes * (self._output_scales / self._input_scales))
 
     def _slopes(self, x: np.ndarray) -> np.ndarray:
         return self._maps(self._coords(x))[1]
+
+    def _maps_inverse(self, u_coords: np.ndarray, tol: float, max_iter: int):
+        """t with f_j(t_ij) = u_ij to ``tol`` per component, and the iterations used."""
+        # |f_j - u| = q_j |F_j - u / q_j|: solving F to tol / max q meets tol in every component.
+        tau, iterations = scalar_maps_inverse(
+            self._table(), np.ascontiguousarray(u_coords / self._output_scales),
+            tol / np.max(self._output_scales), max_iter
+        )
+        return tau * self._input_scales, iterations
+
+    def _maps_backward(self, t, g_value, g_slope) -> np.ndarray:
+        """Flat gradient of sum_ij g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij)."""
+        q, r = self._output_scales, self._input_scales
+        grad = scalar_maps_backward(self._table(), np.ascontiguousarray(t / r),
+                                    g_value * q, g_slope * (q / r))
+        return self._table_gradient(grad)
 
     # -- the map ----------------------------------------------------------------------------
     def forward(self, x) -> np.ndarray:
@@ -156,8 +193,8 @@ class DiagonalModel(InvertibleModel):
         if metric is None:
             weighted = residual
         else:
-            if self._basis is not None:
-                metric = self._basis.T @ metric @ self._basis
+            if self._basis is not None:  # V^T M V (M symmetric), through the transform
+                metric = self._basis.forward(self._basis.forward(metric).T)
             weighted = residual @ metric
         value = float(np.sum(residual * weighted)) / n_samples
         g_value = np.ascontiguousarray(2.0 * weighted / n_samples)
@@ -180,11 +217,13 @@ class DiagonalModel(InvertibleModel):
     def _reconstruction_objective(self, u, x) -> tuple[float, np.ndarray]:
         n_samples = x.shape[0]
         self._require_invertible()
-        t, iterations = self._maps_inverse(
-            self._coords(u), RECONSTRUCTION_TOL, RECONSTRUCTION_MAX_ITER
-        )
+        u_coords = self._coords(u)
+        t, iterations = self._maps_inverse(u_coords, RECONSTRUCTION_TOL, RECONSTRUCTION_MAX_ITER)
         values, slopes = self._maps(t)
-        if np.max(np.abs(values - self._coords(u))) > RECONSTRUCTION_TOL:
+        # The kernel solved F_j to RECONSTRUCTION_TOL / max q in normalised units, i.e. f_j to
+        # RECONSTRUCTION_TOL; the check allows the rounding of rescaling by q (a few ulp of f).
+        slack = RECONSTRUCTION_TOL + 4 * np.finfo(np.float64).eps * np.max(np.abs(values))
+        if np.max(np.abs(values - u_coords)) > slack:
             raise InversionError(
                 f"componentwise inversion missed {RECONSTRUCTION_TOL:.0e} after "
                 f"{int(iterations.max())} iterations in the reconstruction loss"

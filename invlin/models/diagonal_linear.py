@@ -16,9 +16,10 @@ class DiagonalLinear(DiagonalModel):
 
     Parameters
     ----------
-    basis : array_like, shape (n, n), or int
-        Orthonormal basis V with columns v_j, normally ``problem.right_singular_vectors``; an
-        integer n means the standard basis of R^n.
+    basis : OrthonormalBasis, array_like of shape (n, n), or int
+        Orthonormal basis V with columns v_j, normally ``problem.right_singular_vectors`` (or a
+        fast transform such as ``TransformDiagonalProblem.basis``); an integer n means the
+        standard basis of R^n.
     lipschitz : float, optional
         If given (0 < L < 1), :meth:`project` clips the gains to [1 - L, 1 + L], i.e.
         phi = Id + g with Lip(g) = max_j |k_j - 1| <= L.

@@ -21,15 +21,20 @@ class DiagonalNet(DiagonalModel):
 
     Parameters
     ----------
-    basis : array_like, shape (n, n), or int
-        Orthonormal basis V (columns v_j), normally ``problem.right_singular_vectors``; an
-        integer n means the standard basis.
+    basis : OrthonormalBasis, array_like of shape (n, n), or int
+        Orthonormal basis V (columns v_j), normally ``problem.right_singular_vectors`` or, for a
+        :class:`~invlin.problem.TransformDiagonalProblem`, ``problem.basis`` (a fast transform,
+        never formed as a matrix); an integer n means the standard basis.
     n_units : int, optional
         Number R of tanh units per component.
     lipschitz : float, optional
         If given (0 < L < 1), the iResNet form: every slope f_j' lies in [1 - L, 1 + L].
     min_slope : float, optional
         Lower bound on alpha_j in the unconstrained model (keeps f_j strictly increasing).
+    input_scales, output_scales : array_like, shape (n,), optional
+        Units r_j, q_j > 0 (default 1): f_j(t) = q_j F_j(t / r_j) with F_j the tanh-unit map
+        below, so the parameters are those of F_j in normalised coordinates (see
+        :class:`~invlin.models._diagonal.DiagonalModel`). The Lipschitz form needs unit scales.
 
     Notes
     -----
@@ -48,8 +53,11 @@ class DiagonalNet(DiagonalModel):
     """
 
     def __init__(self, basis, n_units: int = 4, lipschitz: float | None = None,
-                 min_slope: float = 1e-6):
-        super().__init__(basis)
+                 min_slope: float = 1e-6, input_scales=None, output_scales=None):
+        super().__init__(basis, input_scales, output_scales)
+        if lipschitz is not None and (input_scales is not None or output_scales is not None):
+            raise ValueError("lipschitz needs unit scales: the slope interval [1 - L, 1 + L] "
+                             "is stated for f_j, not for F_j")
         self.n_units = positive_int(n_units, "n_units")
         self.lipschitz_bound = _as_lipschitz(lipschitz)
         self.min_slope = positive_scalar(min_slope, "min_slope")
@@ -83,10 +91,11 @@ class DiagonalNet(DiagonalModel):
 
     def scalar_map(self, j: int, t) -> tuple[np.ndarray, np.ndarray]:
         """f_j and f_j' at the scalar coordinates ``t`` (1-D), for inspection and plots."""
+        r, q = self._input_scales[j], self._output_scales[j]
         t = np.asarray(t, dtype=np.float64).reshape(-1, 1)
         table = np.ascontiguousarray(self._params[j : j + 1])
-        values, slopes = scalar_maps(table, np.ascontiguousarray(t))
-        return values[:, 0], slopes[:, 0]
+        values, slopes = scalar_maps(table, np.ascontiguousarray(t / r))
+        return q * values[:, 0], (q / r) * slopes[:, 0]
 
     # -- constraints ------------------------------------------------------------------------
     def _slope_range(self) -> tuple[np.ndarray, np.ndarray]:

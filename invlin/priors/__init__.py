@@ -11,5 +11,7 @@ from invlin.priors.gaussian import Gaussian
 from invlin.priors.gaussian_mixture import GaussianMixture
 from invlin.priors.gumbel import Gumbel
 from invlin.priors.logistic_product import LogisticProduct
+from invlin.priors.transform_logistic import TransformLogisticProduct
 
-__all__ = ["Prior", "Gaussian", "GaussianMixture", "Gumbel", "LogisticProduct"]
+__all__ = ["Prior", "Gaussian", "GaussianMixture", "Gumbel", "LogisticProduct",
+           "TransformLogisticProduct"]

@@ -6,6 +6,7 @@ import numpy as np
 
 from invlin._validation import as_float_array, positive_int, require_generator
 from invlin.priors._linalg import as_orthonormal_basis, as_unit_vector
+from invlin.priors._logistic import logistic_curvature, logistic_logpdf, logistic_score
 from invlin.priors.base import Prior
 
 
@@ -82,24 +83,22 @@ class LogisticProduct(Prior):
         return self._loc.copy()
 
     def _coefficients(self, x: np.ndarray) -> np.ndarray:
-        """u_j = <x - loc, b_j> / s_j, shape (N, n)."""
-        return ((x - self._loc) @ self._basis) / self._scales
+        """t_j = <x - loc, b_j>, shape (N, n)."""
+        return (x - self._loc) @ self._basis
 
     def logpdf(self, x) -> np.ndarray:
         x, single = self._points(x)
-        u = np.abs(self._coefficients(x))
-        values = -np.log(self._scales) - u - 2.0 * np.log1p(np.exp(-u))
+        values = logistic_logpdf(self._coefficients(x), self._scales)
         return self._shape_result(values.sum(axis=1), single)
 
     def score(self, x) -> np.ndarray:
         x, single = self._points(x)
-        derivative = -np.tanh(0.5 * self._coefficients(x)) / self._scales
+        derivative = logistic_score(self._coefficients(x), self._scales)
         return self._shape_result(derivative @ self._basis.T, single)
 
     def hessian(self, x) -> np.ndarray:
         x, single = self._points(x)
-        decay = np.exp(-np.abs(self._coefficients(x)))
-        curvature = -(4.0 * decay / (1.0 + decay) ** 2) / (2.0 * self._scales**2)
+        curvature = logistic_curvature(self._coefficients(x), self._scales)
         hess = np.einsum("ij,nj,kj->nik", self._basis, curvature, self._basis)
         return self._shape_result(hess, single)
 

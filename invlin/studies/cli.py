@@ -10,8 +10,11 @@ import time
 from invlin.studies import load
 
 
-def main(name: str, argv: list[str] | None = None) -> int:
+def main(name: str, argv: list[str] | None = None, **run_options) -> int:
     """Run study ``name`` and write ``<out>/<name>.json`` next to its figures.
+
+    ``run_options`` are passed on to the study's ``run`` (e.g. ``full=True`` for the
+    deconvolution study's acceptance run).
 
     Prints a one-line summary per table row and per check. Exit code 0 when every check of the
     study passed, 1 otherwise.
@@ -26,7 +29,7 @@ def main(name: str, argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     start = time.perf_counter()
-    record = study.run(args.out, seed=args.seed, quick=args.quick)
+    record = study.run(args.out, seed=args.seed, quick=args.quick, **run_options)
     elapsed = time.perf_counter() - start
     path = os.path.join(args.out, f"{name}.json")
     with open(path, "w", encoding="utf-8") as handle:
