@@ -54,24 +54,33 @@ def trained_inverse(prior_name, a, delta, loss, form, data, weight=None):
     return model.inverse(np.asarray(data)[:, None])[:, 0], info
 
 
-def learned_item(label, prior_name, loss, form, rng, *, a=1.0, delta=DELTA, weight=None,
-                 predicted="optimum"):
-    """One discriminating item: the trained inverse against ``predicted`` ("PM", "MAP" or the
-    loss's function-space "optimum") on the PM-MAP scale."""
+def _compared(prior_name, a, delta, loss, form, rng, weight=None):
+    """The data grid, the trained inverse there (NaN if the fit did not converge: a stalled fit
+    is a FAIL, never "close"), the fit's report, and the exact PM and MAP."""
     prior = PRIORS[prior_name]()
     data = data_grid(prior, a, delta, form, rng)
     learned, info = trained_inverse(prior_name, a, delta, loss, form, data, weight)
+    if not info.converged:
+        learned = np.full_like(learned, np.nan)
     pm, x_map = references(prior, a, delta, form, data)
+    return prior, data, learned, info, pm, x_map
+
+
+def learned_item(label, prior_name, loss, form, rng, *, a=1.0, delta=DELTA, weight=None,
+                 predicted="optimum"):
+    """One discriminating item: the trained inverse against ``predicted`` ("PM", "MAP", the
+    loss's function-space "optimum", or a function of the data with a ``name``) on the PM-MAP
+    scale."""
+    prior, data, learned, info, pm, x_map = _compared(prior_name, a, delta, loss, form, rng,
+                                                      weight)
     optimum = function_space_optimum(prior, a, delta, loss, form=form, weight=weight)
-    if callable(predicted):  # (name, function of the data)
+    if callable(predicted):
         name, target = predicted.name, predicted(data)
     else:
         target = {"PM": pm, "MAP": x_map}.get(predicted)
         if target is None:
             target = optimum.inverse(data)
         name = {"PM": "the PM", "MAP": "the MAP"}.get(predicted, f"the {loss} optimum")
-    if not info.converged:  # a stalled fit is a FAIL, never "close"
-        learned = np.full_like(learned, np.nan)
     return discrimination_evidence(
         f"{label} ({prior_name}, a = {a:g}, delta = {delta:g}, {loss} {form}-form)", learned,
         target, pm, x_map, predicted_name=name, accuracy=optimum.accuracy,
@@ -83,10 +92,7 @@ def learned_item(label, prior_name, loss, form, rng, *, a=1.0, delta=DELTA, weig
 def not_item(label, prior_name, loss, form, rng, *, a, other="MAP", delta=DELTA):
     """The trained inverse is 10x nearer its own optimum than the ``other`` estimator:
     d(learned, optimum) / d(learned, other) <= 0.1 ("the y-form is not the MAP")."""
-    prior = PRIORS[prior_name]()
-    data = data_grid(prior, a, delta, form, rng)
-    learned, _ = trained_inverse(prior_name, a, delta, loss, form, data)
-    pm, x_map = references(prior, a, delta, form, data)
+    prior, data, learned, _, pm, x_map = _compared(prior_name, a, delta, loss, form, rng)
     optimum = function_space_optimum(prior, a, delta, loss, form=form).inverse(data)
     alternative = x_map if other == "MAP" else pm
     ratio = rms(learned, optimum) / rms(learned, alternative)

@@ -28,48 +28,40 @@ from invlin.verify.registry import REGISTRY
 from theory import claims, symbols
 
 
-def scaled_prediction(claim_id, key, factor=1.001):
-    """A control: ``claims.get(claim_id).prediction[key]`` multiplied by ``factor``."""
+def wrong_prediction(claim_id, key, make_wrong, description):
+    """A control: ``claims.get(claim_id).prediction[key]`` replaced by
+    ``make_wrong(prediction)`` for every caller."""
 
     def apply(monkeypatch):
         original_get = claims.get
+        prediction = dict(original_get(claim_id).prediction)
+        prediction[key] = make_wrong(prediction)
 
         def get(cid):
             claim = original_get(cid)
             if cid != claim_id:
                 return claim
             wrong = copy.copy(claim)
-            prediction = dict(claim.prediction)
-            prediction[key] = prediction[key] * factor
-            wrong.__dict__["prediction"] = prediction  # cached_property slot
+            wrong.__dict__["prediction"] = prediction  # the cached_property's slot
             return wrong
 
         monkeypatch.setattr(claims, "get", get)
 
-    apply.description = f"prediction {key!r} x {factor}"
+    apply.description = description
     return apply
+
+
+def scaled_prediction(claim_id, key, factor=1.001):
+    """A control: ``prediction[key]`` of ``claim_id`` multiplied by ``factor``."""
+    return wrong_prediction(claim_id, key, lambda p: p[key] * factor,
+                            f"prediction {key!r} x {factor}")
 
 
 def replaced_prediction(claim_id, key, by_claim, by_key):
     """A control: ``prediction[key]`` of ``claim_id`` replaced by another claim's
     ``prediction[by_key]`` (e.g. the log-det series by the PM's: the paper's reading)."""
-
-    def apply(monkeypatch):
-        original_get = claims.get
-        replacement = original_get(by_claim).prediction[by_key]
-
-        def get(cid):
-            claim = original_get(cid)
-            if cid != claim_id:
-                return claim
-            wrong = copy.copy(claim)
-            wrong.__dict__["prediction"] = {**claim.prediction, key: replacement}
-            return wrong
-
-        monkeypatch.setattr(claims, "get", get)
-
-    apply.description = f"prediction {key!r} replaced by {by_claim}'s {by_key!r}"
-    return apply
+    return wrong_prediction(claim_id, key, lambda p: claims.get(by_claim).prediction[by_key],
+                            f"prediction {key!r} replaced by {by_claim}'s {by_key!r}")
 
 
 def scaled_theory(name, factor=1.001):
