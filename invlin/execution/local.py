@@ -1,0 +1,80 @@
+"""Local worker processes (``--jobs N``): the default executor."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+from invlin._validation import positive_int
+from invlin.execution.base import Executor
+
+# The task handed to forked worker processes (set just before the pool starts): workers inherit
+# the function and the items (including test fakes) without pickling them.
+_TASK: dict = {}
+
+
+class LocalExecutor(Executor):
+    """Run tasks in ``jobs`` forked local processes (in the calling process for ``jobs=1``).
+
+    Parameters
+    ----------
+    jobs : int
+        Number of worker processes (>= 1).
+
+    Notes
+    -----
+    Each worker's Numba thread pool gets ``NUMBA_NUM_THREADS // jobs`` threads, so that the
+    workers share the cores; the kernels' results never depend on the thread count. Workers are
+    forked (POSIX), so they inherit the parent's compiled kernels and need no warm-up.
+    """
+
+    def __init__(self, jobs: int = 1):
+        self.workers = positive_int(jobs, "jobs")
+
+    def __repr__(self) -> str:
+        return f"LocalExecutor(jobs={self.workers})"
+
+    def map(self, func, items, *, on_result=None) -> list:
+        items = list(items)
+        if self.workers == 1 or len(items) <= 1:
+            results = []
+            for index, item in enumerate(items):
+                results.append(func(item))
+                if on_result is not None:
+                    on_result(index, results[-1])
+            return results
+        return self._map_parallel(func, items, on_result)
+
+    def _map_parallel(self, func, items, on_result) -> list:
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        _TASK.clear()
+        _TASK.update(func=func, items=items)
+        results: list = [None] * len(items)
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(items)), mp_context=context,
+                                   initializer=_init_worker, initargs=(self.workers,))
+        try:
+            pending = {pool.submit(_call, i): i for i in range(len(items))}
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    index = pending.pop(future)
+                    results[index] = future.result()
+                    if on_result is not None:
+                        on_result(index, results[index])
+        finally:
+            # on an exception (a task's, or KeyboardInterrupt from on_result) drop the queue
+            pool.shutdown(wait=True, cancel_futures=True)
+            _TASK.clear()
+        return results
+
+
+def _init_worker(jobs: int) -> None:
+    """Share the cores between workers (results never depend on the thread count)."""
+    import numba
+
+    numba.set_num_threads(max(1, numba.config.NUMBA_NUM_THREADS // jobs))
+
+
+def _call(index: int):
+    return _TASK["func"](_TASK["items"][index])
