@@ -60,6 +60,8 @@ class DaskExecutor(Executor):
             self._client = distributed.Client(address)
         try:
             if warm:
+                from invlin.execution._dask_warmup import WarmupPlugin
+
                 self._client.register_plugin(WarmupPlugin(numba_threads), name="invlin-warmup")
             self.workers = max(1, sum(self._client.nthreads().values()))
         except BaseException:
@@ -111,24 +113,3 @@ def _local_workers(address: str) -> int:
     if n < 1:
         raise ValueError(f"--dask local:N needs a worker count N >= 1, got {address!r}")
     return n
-
-
-class WarmupPlugin:
-    """Worker plugin: set the Numba thread count and compile (or load) the kernels once."""
-
-    name = "invlin-warmup"
-
-    def __init__(self, numba_threads: int | None):
-        self.numba_threads = numba_threads
-
-    def setup(self, worker) -> None:
-        if self.numba_threads is not None:
-            import numba
-
-            numba.set_num_threads(min(self.numba_threads, numba.config.NUMBA_NUM_THREADS))
-        from invlin.verify.warmup import warmup
-
-        warmup()
-
-    def teardown(self, worker) -> None:
-        """Nothing to release."""

@@ -9,7 +9,7 @@ from invlin._atomic import atomic_directory
 from invlin.progress import ProgressBar
 from invlin.sweep.cell import cell_task
 from invlin.sweep.config import SweepConfig, load_config
-from invlin.sweep.store import ResultStore
+from invlin.sweep.store import ResultStore, code_version
 from invlin.sweep.table import TABLE_CSV, TABLE_JSONL, write_csv, write_jsonl
 
 #: Sub-directories of a sweep's output directory.
@@ -76,6 +76,7 @@ def run(config, *, out=None, executor=None, jobs: int = 1, progress: bool | None
     if not isinstance(config, SweepConfig):
         config = load_config(config)
     store = ResultStore(Path(out) / CELLS_DIR) if out is not None else None
+    version = store.version if store is not None else code_version()
     unique = list(dict.fromkeys(config.cells))
     rows = {}
     if store is not None:
@@ -90,6 +91,7 @@ def run(config, *, out=None, executor=None, jobs: int = 1, progress: bool | None
     with ProgressBar(len(pending), f"sweep {config.name}", enabled=progress) as bar:
         def finished(index, row):
             cell = pending[index]
+            row = {**row, "cell": cell.key(version)}
             if store is not None:
                 store.save(cell, row)
                 row = store.load(cell)

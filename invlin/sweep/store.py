@@ -54,7 +54,6 @@ class ResultStore:
         return _decode(json.loads(path.read_text()))
 
     def save(self, cell, row: dict) -> None:
-        row = {**row, "cell": cell.key(self.version)}
         atomic_write_text(self.path(cell), json.dumps(_encode(row), sort_keys=False))
 
 
