@@ -32,9 +32,8 @@ def atomic_directory(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     except OSError as exc:
-        raise OutputDirectoryError(
-            exc.errno, f"cannot write the output directory {os.fspath(path)!r}: "
-                       f"{exc.strerror or exc}") from None
+        raise OutputDirectoryError(f"cannot write the output directory {os.fspath(path)!r}: "
+                                   f"{exc.strerror or exc}") from None
     try:
         yield temp
     except BaseException:

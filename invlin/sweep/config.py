@@ -86,11 +86,15 @@ def _read_toml(source):
         import tomllib
     except ImportError:  # Python 3.10
         import tomli as tomllib
-    if isinstance(source, (str, os.PathLike)) and os.path.exists(source):
-        with open(source, "rb") as file:
-            return tomllib.load(file)
-    if isinstance(source, str) and "=" in source:
-        return tomllib.loads(source)
+    try:
+        if isinstance(source, (str, os.PathLike)) and os.path.exists(source):
+            with open(source, "rb") as file:
+                return tomllib.load(file)
+        if isinstance(source, str) and "=" in source:
+            return tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        where = source if os.path.exists(source) else "text"
+        raise ValueError(f"sweep config {where}: invalid TOML: {exc}") from None
     raise ValueError(f"sweep config {source!r} is neither an existing file nor TOML text")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 import traceback
-from functools import lru_cache, partial
+from functools import partial
 
 import numpy as np
 
@@ -128,13 +128,8 @@ def _run_project_claim(task: tuple) -> ClaimRecord:
     claim_id, seed, quick = task
     import invlin.verify.checks  # noqa: F401  (registers the project's checks)
 
-    claims = select_claims(_project_claims(), [claim_id])
+    claims = select_claims(load_claims(), [claim_id])
     return _run_claim({"claims": claims, "registry": REGISTRY, "quick": quick, "seed": seed}, 0)
-
-
-@lru_cache(maxsize=1)
-def _project_claims() -> tuple:
-    return tuple(load_claims())
 
 
 def _run_claim(work: dict, index: int) -> ClaimRecord:
