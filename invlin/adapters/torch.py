@@ -104,13 +104,18 @@ class TorchIResNet(torch.nn.Module):
             x = x + self.residual(k, x)
         return x
 
-    def jacobian(self, x):
-        """D phi(x_i), shape (N, n, n), by autograd (differentiable: ``create_graph``)."""
+    def forward_and_jacobian(self, x):
+        """phi(x) and D phi(x_i) (N, n, n) from one forward pass; the Jacobian by autograd,
+        one row per output component, differentiable (``create_graph``)."""
         x = x if x.requires_grad else x.clone().requires_grad_(True)
         out = self.forward(x)
         rows = [torch.autograd.grad(out[:, i].sum(), x, create_graph=True)[0]
                 for i in range(self.dim)]
-        return torch.stack(rows, dim=1)
+        return out, torch.stack(rows, dim=1)
+
+    def jacobian(self, x):
+        """D phi(x_i), shape (N, n, n) (see :meth:`forward_and_jacobian`)."""
+        return self.forward_and_jacobian(x)[1]
 
     def divergence(self, x):
         """Exact div phi(x_i) = tr D phi(x_i)."""

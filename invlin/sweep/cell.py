@@ -100,14 +100,15 @@ def validate_settings(settings: dict) -> dict:
     _one_of(s, "model", MODELS)
     _one_of(s, "loss", LOSSES)
     _one_of(s, "form", FORMS)
-    for key in ("prior_scale", "prior_center"):
-        value = s[key]
-        if not isinstance(value, (list, tuple)) or len(value) != n or not all(
-                _is_number(v) for v in value):
-            raise ValueError(f"{key} must be a list of {n} numbers (one per singular value), "
-                             f"got {value!r}")
-    if s["prior"] != "bimodal" and not all(v > 0 for v in s["prior_scale"]):
-        raise ValueError(f"prior_scale must be > 0, got {s['prior_scale']!r}")
+    # the prior's own parameters (the other prior's defaults are ignored)
+    key = "prior_center" if s["prior"] == "bimodal" else "prior_scale"
+    value = s[key]
+    if not isinstance(value, (list, tuple)) or len(value) != n or not all(
+            _is_number(v) for v in value):
+        raise ValueError(f"{key} must be a list of {n} numbers (one per singular value), "
+                         f"got {value!r}")
+    if key == "prior_scale" and not all(v > 0 for v in value):
+        raise ValueError(f"prior_scale must be > 0, got {value!r}")
     _positive(s, "prior_std")
     for key in ("width", "blocks", "steps", "batch_size"):
         if isinstance(s[key], bool) or not isinstance(s[key], int) or s[key] < 1:
