@@ -83,7 +83,7 @@ def test_killed_worker_loses_nothing(cluster, local_rows):
 def test_verify_on_the_cluster_equals_local(cluster):
     from invlin.verify import verify
 
-    ids = ["approximation-gain", "gaussian-pm-equals-map"]
+    ids = ["gaussian-pm-equals-map"]  # one cheap claim: the workers load the claim registry
     local = verify(ids, quick=True, seed=3)
     remote = verify(ids, quick=True, seed=3, executor=cluster)
     assert [r.status for r in remote] == [r.status for r in local]
