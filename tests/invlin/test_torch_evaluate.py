@@ -55,7 +55,7 @@ def user_module(tmp_path_factory):
 
 
 def _cli_numbers(spec, out, *extra):
-    assert cli.main(["evaluate", spec, "--problem", "log-concave", "--delta", "0.3", "--n",
+    assert cli.main(["evaluate", spec, "--problem", "log-concave", "--delta", "0.5", "--n",
                      "400", "--seed", "2", "--json", str(out), *extra]) == 0
     return json.loads(out.read_text())
 
