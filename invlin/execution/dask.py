@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from invlin.execution.base import Executor
 
 INSTALL_HINT = 'pip install "invlin[dask]"  (or: pip install "dask[distributed]")'
@@ -50,8 +52,6 @@ class DaskExecutor(Executor):
         numba_threads = None
         if address.startswith("local:"):
             n = _local_workers(address)
-            import os
-
             numba_threads = max(1, (os.cpu_count() or 1) // n)
             self._cluster = distributed.LocalCluster(
                 n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)

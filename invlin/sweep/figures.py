@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from invlin.sweep.cell import DEFAULTS
+from invlin.sweep.cell import DEFAULTS, _is_number
 
 #: The quantities drawn against the swept axis, with their axis labels.
 QUANTITIES = (("to_map", "RMS(inverse - MAP)"), ("to_pm", "RMS(inverse - PM)"),
@@ -21,7 +21,7 @@ def draw(rows, directory, *, grid_keys=()) -> list[str]:
     grid axis (mean over seeds, error bars: standard error over seeds); one curve per
     combination of the other settings that vary. Returns the file names written (none when
     no numeric axis is swept or no row has distances)."""
-    ok = [r for r in rows if r["status"] == "OK" and _finite(r.get("to_map"))]
+    ok = [r for r in rows if r["status"] == "OK" and _is_number(r.get("to_map"))]
     axis = next((k for k in grid_keys if k not in AVERAGED and ok
                  and all(_is_number(r[k]) for r in ok)), None)
     if axis is None:
@@ -49,14 +49,6 @@ def draw(rows, directory, *, grid_keys=()) -> list[str]:
             ax.axhline(1.0, color="k", linestyle=":", linewidth=1)
     axes.flat[0].legend(loc="best", fontsize=6)
     return [save(fig, Path(directory), "sweep_distances.png")]
-
-
-def _finite(value) -> bool:
-    return _is_number(value) and math.isfinite(value)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _hashable(value):
