@@ -70,48 +70,33 @@ class NumbaStep:
 
 
 class TorchStep:
-    """The same step in PyTorch eager (autograd for the Jacobian terms)."""
+    """The same step in PyTorch eager (``invlin.adapters.torch.TorchIResNet``: autograd for
+    the Jacobian terms)."""
 
     def __init__(self, model: IResNet, regulariser: str, samples, weight: float):
         import torch
 
+        from invlin.adapters.torch import TorchIResNet
+
         self.torch = torch
-        B, m, n = model.blocks, model.width, model.dim
-        theta = model.get_parameters()
-        sizes = np.cumsum([0, B * m * n, B * m, B * n * m, B * n])
-        shapes = [(B, m, n), (B, m), (B, n, m), (B, n)]
-        self.params = [torch.tensor(theta[sizes[i]:sizes[i + 1]].reshape(shapes[i]),
-                                    dtype=torch.float64, requires_grad=True) for i in range(4)]
-        self.optimiser = torch.optim.Adam(self.params, lr=LEARNING_RATE)
+        self.module = TorchIResNet.from_invlin(model)
+        self.optimiser = torch.optim.Adam(self.module.parameters(), lr=LEARNING_RATE)
         self.x = torch.tensor(samples.x)
         self.t = torch.tensor(samples.z)
-        self.regulariser, self.weight, self.blocks, self.dim = regulariser, weight, B, n
+        self.regulariser, self.weight = regulariser, weight
 
     def __call__(self):
-        torch = self.torch
-        W1, b1, W2, b2 = self.params
+        module = self.module
         self.optimiser.zero_grad()
-        x = self.x.clone().requires_grad_(True)
-        out = x
-        for k in range(self.blocks):
-            out = out + torch.tanh(out @ W1[k].T + b1[k]) @ W2[k].T + b2[k]
-        rows = [torch.autograd.grad(out[:, i].sum(), x, create_graph=True)[0]
-                for i in range(self.dim)]
-        J = torch.stack(rows, dim=1)
+        out, J = module.forward_and_jacobian(self.x.clone().requires_grad_(True))
         if self.regulariser == "logdet":
-            R = torch.linalg.slogdet(J)[1]
+            R = self.torch.linalg.slogdet(J)[1]
         else:
-            R = torch.diagonal(J, dim1=1, dim2=2).sum(-1)
+            R = self.torch.diagonal(J, dim1=1, dim2=2).sum(-1)
         value = ((out - self.t) ** 2).sum(1).mean() - self.weight * R.mean()
         value.backward()
         self.optimiser.step()
-        with torch.no_grad():
-            for k in range(self.blocks):
-                bound = torch.linalg.matrix_norm(W1[k], 2) * torch.linalg.matrix_norm(W2[k], 2)
-                if bound > LIPSCHITZ:
-                    scale = torch.sqrt(LIPSCHITZ / bound)
-                    W1[k].mul_(scale)
-                    W2[k].mul_(scale)
+        module.project()
 
 
 # The clock of every timing: wall time by default; ``--clock cpu`` uses the process CPU time,

@@ -8,6 +8,7 @@ __version__ = "0.1.0"
 
 from invlin import priors
 from invlin.estimators import map_estimate, posterior_mean, tweedie_residual
+from invlin.evaluation import Evaluation, evaluate
 from invlin.gradient_check import central_difference_gradient, taylor_test
 from invlin.losses import Loss, population_value_and_grad
 from invlin.models import DiagonalLinear, DiagonalNet, IResNet, Linear, MonotoneSpline
@@ -17,6 +18,7 @@ from invlin.training import TrainResult, fit_population_1d, train
 __all__ = [
     "DiagonalLinear",
     "DiagonalNet",
+    "Evaluation",
     "IResNet",
     "Linear",
     "LinearInverseProblem",
@@ -25,6 +27,7 @@ __all__ = [
     "Samples",
     "TrainResult",
     "central_difference_gradient",
+    "evaluate",
     "fit_population_1d",
     "map_estimate",
     "population_value_and_grad",

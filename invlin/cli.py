@@ -1,7 +1,8 @@
-"""The ``invlin`` command line: ``check``, ``report`` and ``warmup``.
+"""The ``invlin`` command line: ``check``, ``report``, ``warmup``, ``sweep`` and ``evaluate``.
 
 Exit codes: 0 when every selected claim passes (SKIP counts as not failing), 1 when any claim is
-FAIL or ERROR, 2 on a usage error (bad option, unknown claim id).
+FAIL or ERROR (``sweep``: any ERROR cell), 2 on a usage error (bad option, unknown claim id,
+unwritable output directory, bad sweep config, missing optional dependency).
 """
 
 from __future__ import annotations
@@ -41,6 +42,14 @@ def _add_run_options(parser: argparse.ArgumentParser, *, default_jobs: int) -> N
                         help="seed of all randomness (default: 0)")
     parser.add_argument("--jobs", type=_positive_int, default=default_jobs, metavar="N",
                         help=f"worker processes; results do not depend on it (default: {default_jobs})")
+    _add_dask_option(parser)
+
+
+def _add_dask_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="run on a Dask cluster instead of local processes: a scheduler "
+                             "address (tcp://host:8786) or local:N to start N local worker "
+                             "processes (needs the extra: pip install 'invlin[dask]')")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,12 +81,65 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("warmup", help="compile and cache all Numba kernels",
                         description="Call every model's kernels once on tiny inputs so that "
                                     "Numba compiles them into its on-disk cache.")
+    _add_sweep_parser(commands)
+    _add_evaluate_parser(commands)
     return parser
+
+
+def _add_sweep_parser(commands) -> None:
+    sweep = commands.add_parser(
+        "sweep", help="run a parameter sweep from a TOML config (resumable)",
+        description="Train and evaluate every cell of a sweep config (docs/sweeps.md). "
+                    "Finished cells are stored in OUT/cells, so a rerun resumes; the table is "
+                    "written to OUT/table (table.csv, table.jsonl, figures). Exit 1 if any "
+                    "cell is ERROR.")
+    sweep.add_argument("config", metavar="CONFIG.toml", help="sweep configuration")
+    sweep.add_argument("--out", default="invlin-sweep", metavar="DIR",
+                       help="output directory (default: ./invlin-sweep)")
+    sweep.add_argument("--jobs", type=_positive_int, default=_default_jobs(), metavar="N",
+                       help=f"local worker processes (default: {_default_jobs()})")
+    _add_dask_option(sweep)
+
+
+def _add_evaluate_parser(commands) -> None:
+    evaluate = commands.add_parser(
+        "evaluate", help="measure a trained inverse against the exact PM and MAP",
+        description="Apply INVERSE (module:callable or path/to/file.py:callable; a NumPy batch "
+                    "function or a torch.nn.Module) to a test set of a named problem and print "
+                    "its distances to the posterior mean, the MAP and the truth.")
+    evaluate.add_argument("inverse", metavar="INVERSE", help="module:callable")
+    evaluate.add_argument("--problem", required=True, metavar="NAME",
+                          help="log-concave, bimodal or gaussian (invlin.named_problems)")
+    evaluate.add_argument("--delta", required=True, type=float, metavar="D",
+                          help="noise level the inverse was trained for")
+    evaluate.add_argument("--n", type=_positive_int, default=2000, metavar="N",
+                          help="test points (default: 2000)")
+    evaluate.add_argument("--seed", type=_non_negative_int, default=0, metavar="N",
+                          help="seed of the test set (default: 0)")
+    evaluate.add_argument("--form", choices=("z", "y"), default="z",
+                          help="data the inverse receives: z = A^T y (default) or y")
+    evaluate.add_argument("--forward", metavar="FORWARD",
+                          help="module:callable of the forward map (reports the forward error)")
+    evaluate.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
 
 
 def _run_options(args) -> list[str]:
     options = ["--quick"] if args.quick else []
+    options += ["--dask", args.dask] if args.dask else []
     return options + ["--seed", str(args.seed), "--jobs", str(args.jobs)]
+
+
+class _UsageError(Exception):
+    """An executor that cannot be started (missing extra, bad --dask address)."""
+
+
+def _executor(args):
+    from invlin.execution import make_executor
+
+    try:
+        return make_executor(jobs=args.jobs, dask=args.dask)
+    except (ImportError, ValueError, OSError) as exc:
+        raise _UsageError(str(exc)) from None
 
 
 def _check(args) -> int:
@@ -93,8 +155,13 @@ def _check(args) -> int:
         print(f"invlin check: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     start = time.perf_counter()
-    records = verify(args.claims, quick=args.quick, seed=args.seed, jobs=args.jobs,
-                     claims=claims, progress=None)
+    try:
+        with _executor(args) as executor:
+            records = verify(args.claims, quick=args.quick, seed=args.seed, jobs=args.jobs,
+                             claims=claims, progress=None, executor=executor)
+    except _UsageError as exc:
+        print(f"invlin check: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     seconds = time.perf_counter() - start
     print(claims_table(records))
     print(f"total {seconds:.1f}s")
@@ -108,12 +175,18 @@ def _check(args) -> int:
 
 
 def _report(args) -> int:
+    from invlin._atomic import OutputDirectoryError
     from invlin.report.build import write_report
     from invlin.report.environment import command_line
 
     command = command_line(["report", "--out", args.out, *_run_options(args)])
-    document = write_report(args.out, quick=args.quick, seed=args.seed, jobs=args.jobs,
-                            command=command, progress=None)
+    try:
+        with _executor(args) as executor:
+            document = write_report(args.out, quick=args.quick, seed=args.seed, jobs=args.jobs,
+                                    command=command, progress=None, executor=executor)
+    except (OutputDirectoryError, _UsageError) as exc:
+        print(f"invlin report: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     s = document["summary"]
     for claim in document["claims"]:
         if claim["status"] != "PASS":
@@ -138,6 +211,83 @@ def _warmup(args) -> int:
     return EXIT_OK
 
 
+def _sweep(args) -> int:
+    from invlin._atomic import OutputDirectoryError
+    from invlin.sweep import load_config, run
+
+    try:
+        config = load_config(args.config)
+        with _executor(args) as executor:
+            start = time.perf_counter()
+            result = run(config, out=args.out, executor=executor, progress=None)
+    except (ValueError, OSError, _UsageError) as exc:
+        kind = "cannot write" if isinstance(exc, OutputDirectoryError) else "error"
+        print(f"invlin sweep: {kind}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"sweep {result.name}: {len(result.rows)} cells ({result.n_computed} computed, "
+          f"{result.n_loaded} loaded from {os.path.join(args.out, 'cells')}), "
+          f"{result.n_errors} ERROR, {time.perf_counter() - start:.1f}s")
+    for row in result.rows:
+        if row["status"] == "ERROR":
+            print(f"ERROR cell {row['cell']}: {row['error'].strip().splitlines()[-1]}")
+    print(f"table written to {os.path.join(args.out, 'table')} (table.csv, table.jsonl)")
+    return EXIT_FAILED if result.n_errors else EXIT_OK
+
+
+def _evaluate(args) -> int:
+    import json
+
+    from invlin.evaluation import evaluate
+    from invlin.named_problems import named_problem
+
+    try:
+        problem = named_problem(args.problem, args.delta)
+        inverse = _load_object(args.inverse)
+        forward = _load_object(args.forward) if args.forward else None
+        found = evaluate(inverse, problem, n=args.n, seed=args.seed, form=args.form,
+                         forward=forward)
+    except (ImportError, AttributeError, ValueError, TypeError, OSError) as exc:
+        print(f"invlin evaluate: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"problem {args.problem}, delta={args.delta:g}, {args.n} test points (seed "
+          f"{args.seed}), data {args.form}")
+    for name, label in (("to_map", "RMS distance to MAP"), ("to_pm", "RMS distance to PM"),
+                        ("to_truth", "RMS distance to truth")):
+        print(f"{label:28s}{getattr(found, name):.6g} +- {getattr(found, name + '_se'):.2g}")
+    print(f"{'RMS PM - MAP (scale)':28s}{found.pm_to_map:.6g}")
+    print(f"{'ratio to MAP / to PM':28s}{found.ratio:.4f} +- {found.ratio_se:.2g}")
+    if found.forward_error is not None:
+        print(f"{'forward error':28s}{found.forward_error:.3g}")
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump({"problem": args.problem, "delta": args.delta, **found.to_dict()}, file,
+                      indent=2)
+    return EXIT_OK
+
+
+def _load_object(spec: str):
+    """The object ``attr`` of ``module:attr`` or ``path/to/file.py:attr``."""
+    import importlib
+    import importlib.util
+
+    module_name, sep, attr = spec.rpartition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"expected module:callable or path/to/file.py:callable, got {spec!r}")
+    if module_name.endswith(".py"):
+        if not os.path.isfile(module_name):
+            raise ValueError(f"no such file: {module_name!r}")
+        loader_spec = importlib.util.spec_from_file_location(
+            os.path.splitext(os.path.basename(module_name))[0], module_name)
+        module = importlib.util.module_from_spec(loader_spec)
+        loader_spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(module_name)
+    obj = module
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -147,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
-    return {"check": _check, "report": _report, "warmup": _warmup}[args.command](args)
+    return {"check": _check, "report": _report, "warmup": _warmup, "sweep": _sweep,
+            "evaluate": _evaluate}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -97,6 +97,7 @@ def map_estimate(problem, y, *, return_info=False, tol=1e-12, max_iter=200, tie_
     semi-definite up to rounding) the one with the lowest objective is returned.
     """
     y, single = as_points(y, "y", problem.m)
+    _require_representable(y)
     if not isinstance(return_info, bool):
         raise TypeError(f"return_info must be a bool, got {type(return_info).__name__}")
     tol = positive_scalar(tol, "tol")
@@ -131,6 +132,19 @@ def map_estimate(problem, y, *, return_info=False, tol=1e-12, max_iter=200, tie_
         x = x[0]
         info = MAPInfo(**{name: value[0] for name, value in vars(info).items()})
     return (x, info) if return_info else x
+
+
+def _require_representable(y) -> None:
+    """Reject measurements whose data term 1/2 |A x - y|^2 overflows float64 (|y|^2 = inf)."""
+    with np.errstate(over="ignore"):
+        squared = np.sum(np.square(y), axis=1)
+    if not np.all(np.isfinite(squared)):
+        row = int(np.argmin(np.isfinite(squared)))
+        raise ValueError(
+            f"y is too large: |y|^2 overflows float64 for measurement {row} (max |y_i| = "
+            f"{np.max(np.abs(y[row])):.3g}), so the MAP objective 1/2 |A x - y|^2 cannot be "
+            "evaluated; rescale the problem"
+        )
 
 
 def _gaussian_map(problem, y):

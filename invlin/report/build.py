@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 import time
+from functools import partial
 from pathlib import Path
 
+from invlin._atomic import atomic_directory
 from invlin.report.figures import draw_all
 from invlin.report.html import html_report
 from invlin.report.markdown import markdown_report
@@ -15,46 +19,74 @@ from invlin.verify.runner import verify
 
 def write_report(out, *, quick: bool = False, seed: int = 0, jobs: int = 1, command: str,
                  claim_ids=None, claims=None, registry=None, studies=None,
-                 progress: bool | None = None) -> dict:
+                 progress: bool | None = None, executor=None) -> dict:
     """Write report.md, report.html, results.json and the PNG figures into ``out``.
 
     Parameters
     ----------
     out : path
-        Report directory (created). Figures go to ``out/figures`` (claims) and
-        ``out/studies/<name>`` (studies).
+        Report directory. Everything is written into a temporary sibling directory that
+        replaces ``out`` only once the report is complete, so an interrupted run never leaves a
+        half-written report that looks complete (an existing ``out`` is replaced as a whole).
+        Figures go to ``out/figures`` (claims) and ``out/studies/<name>`` (studies).
     quick, seed, jobs, claim_ids, claims, registry
         Passed to :func:`invlin.verify.verify`.
     command : str
         The shell command that reproduces the report (recorded in it).
     studies : list of modules or None
         Studies to run (default ``invlin.studies.ALL``); ``[]`` runs none.
+    executor : invlin.execution.Executor or None
+        Runs the claims and the studies (default ``LocalExecutor(jobs)``). The studies write
+        their figures under ``out``'s temporary sibling, so the workers must share this file
+        system (local processes, a ``local:N`` Dask cluster, or a cluster on a shared disk).
 
     Returns
     -------
     dict
         The results document also written to ``results.json``.
+
+    Raises
+    ------
+    invlin._atomic.OutputDirectoryError
+        If ``out`` cannot be written (checked before anything runs).
     """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    records = verify(claim_ids, quick=quick, seed=seed, jobs=jobs, claims=claims,
-                     registry=registry, progress=progress)
-    verify_seconds = time.perf_counter() - start
-    figures = draw_all(records, out / "figures")
-    figure_seconds = time.perf_counter() - start - verify_seconds
-    study_start = time.perf_counter()
-    study_records = [run_study(module, out / "studies", seed=seed, quick=quick)
-                     for module in (available_studies() if studies is None else studies)]
-    timings = {"verify_seconds": verify_seconds, "figures_seconds": figure_seconds,
-               "studies_seconds": time.perf_counter() - study_start}
-    for study in study_records:
-        timings[f"study_{study['name']}_seconds"] = study["seconds"]
-    timings["total_seconds"] = time.perf_counter() - start
-    document = results_document(records, command=command, quick=quick, seed=seed, jobs=jobs,
-                                claim_ids=claim_ids, timings=timings, studies=study_records,
-                                figures=figures)
-    write_json(document, out / "results.json")
-    (out / "report.md").write_text(markdown_report(document))
-    (out / "report.html").write_text(html_report(document, out))
+    from invlin.execution import LocalExecutor
+
+    if executor is None:
+        executor = LocalExecutor(jobs)
+    with atomic_directory(out) as temp:
+        start = time.perf_counter()
+        records = verify(claim_ids, quick=quick, seed=seed, jobs=jobs, claims=claims,
+                         registry=registry, progress=progress, executor=executor)
+        verify_seconds = time.perf_counter() - start
+        figures = draw_all(records, temp / "figures")
+        figure_seconds = time.perf_counter() - start - verify_seconds
+        study_start = time.perf_counter()
+        modules = available_studies() if studies is None else studies
+        study_records = executor.map(
+            partial(_study_task, directory=temp / "studies", seed=seed, quick=quick),
+            [_by_name(module) for module in modules])
+        timings = {"verify_seconds": verify_seconds, "figures_seconds": figure_seconds,
+                   "studies_seconds": time.perf_counter() - study_start}
+        for study in study_records:
+            timings[f"study_{study['name']}_seconds"] = study["seconds"]
+        timings["total_seconds"] = time.perf_counter() - start
+        document = results_document(records, command=command, quick=quick, seed=seed,
+                                    jobs=executor.workers, claim_ids=claim_ids,
+                                    timings=timings, studies=study_records, figures=figures)
+        write_json(document, temp / "results.json")
+        (temp / "report.md").write_text(markdown_report(document))
+        (temp / "report.html").write_text(html_report(document, temp))
     return document
+
+
+def _by_name(module):
+    """A study module's importable name (what a remote worker receives), else the module."""
+    name = getattr(module, "__name__", None)
+    return name if name is not None and sys.modules.get(name) is module else module
+
+
+def _study_task(module, *, directory: Path, seed: int, quick: bool) -> dict:
+    if isinstance(module, str):
+        module = importlib.import_module(module)
+    return run_study(module, directory, seed=seed, quick=quick)

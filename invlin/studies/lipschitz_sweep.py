@@ -7,6 +7,9 @@ for each of the four losses in z-form and a range of bounds ``L``. The theory pr
 unconstrained optimal gain clipped to ``[1 - L, 1 + L]`` (claim ``lipschitz-clipping``), and for
 approximation training the inverse filter ``1 / max(sigma^2, 1 - L)`` when
 ``sigma^2 <= 1 + L`` (claim ``lipschitz-approximation-filter``).
+
+The training runs are a sweep (:mod:`invlin.sweep`, grid in :func:`sweep_config`): loss x L,
+one table row per run, whose learned gains the checks and figures below compare with theory.
 """
 
 from __future__ import annotations
@@ -18,14 +21,13 @@ from matplotlib.ticker import ScalarFormatter
 
 from theory import symbols
 from theory.scalar import inverse_filter, optimal_gain
-from invlin.models import DiagonalLinear
+from invlin import sweep
 from invlin.priors import Gaussian
 from invlin.problem import LinearInverseProblem
-from invlin.progress import ProgressBar
 from invlin.studies._plotting import save, subplots
 from invlin.studies._record import add_check, add_figure, add_table, new_record
 from invlin.prediction import evaluate
-from invlin.studies._training import LOSSES, fit
+from invlin.studies._training import LOSSES
 
 NAME = "lipschitz_sweep"
 TITLE = "Lipschitz sweep: constrained gains and inverse filters"
@@ -55,10 +57,16 @@ def _component_parameters(problem):
     return np.asarray(problem.singular_values), s, basis
 
 
-def learned_gains(model, basis) -> np.ndarray:
-    """Slopes k_j = <phi(v_j) - phi(0), v_j> of a linear model along the basis vectors."""
-    image = model.forward(basis.T) - model.forward(np.zeros((1, basis.shape[0])))
-    return np.einsum("jn,nj->j", image, basis)
+def sweep_config(config: dict, seed: int) -> dict:
+    """The sweep of population-trained constrained DiagonalLinear models: loss x L (z-form)."""
+    return {"name": NAME,
+            "base": {"singular_values": list(SINGULAR_VALUES), "prior": "gaussian",
+                     "prior_scale": list(PRIOR_STD), "delta": DELTA, "model": "diagonal_linear",
+                     "form": "z", "population": True, "steps": config["steps"],
+                     "batch_size": 1, "learning_rate": config["learning_rate"],
+                     "tol": config["tol"], "n_test": 0, "seed": seed},
+            "variants": [{"loss": loss} for loss in LOSSES],
+            "grid": {"lipschitz": [float(b) for b in config["lipschitz"]]}}
 
 
 def run(out_dir, *, seed: int, quick: bool = False, progress=None) -> dict:
@@ -66,28 +74,26 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None) -> dict:
     os.makedirs(out_dir, exist_ok=True)
     config = QUICK if quick else FULL
     problem = _problem()
-    a, s, basis = _component_parameters(problem)
+    a, s, _ = _component_parameters(problem)
     settings = {"operator": np.diag(SINGULAR_VALUES), "singular_values": SINGULAR_VALUES,
                 "prior": {"type": "Gaussian", "mean": 0.0, "std_per_component": PRIOR_STD},
                 "delta": DELTA, "model": "DiagonalLinear(basis=V, lipschitz=L)",
                 "training": "population (exact expected loss), Adam", "form": "z",
                 "weight": "2 delta^2 (paper)", "losses": LOSSES, **config,
-                "gain_rtol": GAIN_RTOL, "seeds": "training seed + index of L (population "
-                "training is deterministic; the seed is unused)"}
+                "gain_rtol": GAIN_RTOL, "seeds": "training seed (population training is "
+                "deterministic; the seed is unused)"}
     record = new_record(NAME, TITLE, __doc__.strip(), settings, seed)
     bounds = np.asarray(config["lipschitz"])
-    learned = np.empty((len(LOSSES), bounds.size, a.size))
-    runs = []
-    with ProgressBar(learned.shape[0] * bounds.size, NAME, enabled=progress) as bar:
-        for i, loss in enumerate(LOSSES):
-            for j, bound in enumerate(bounds):
-                model = DiagonalLinear(basis, lipschitz=float(bound))
-                info = fit(model, problem, loss, form="z", steps=config["steps"],
-                           batch_size=1, learning_rate=config["learning_rate"],
-                           seed=seed + j, population=True, tol=config["tol"])
-                runs.append({**info, "lipschitz": float(bound)})
-                learned[i, j] = learned_gains(model, basis)
-                bar.update(postfix=f"{loss} L={bound:.2f}")
+    rows = sweep.run(sweep_config(config, seed), progress=progress).rows
+    failed = [row for row in rows if row["status"] != "OK"]
+    if failed:
+        raise RuntimeError(f"{len(failed)} training run(s) failed; first:\n{failed[0]['error']}")
+    # cells are ordered loss-major, then L (the config's variants x grid)
+    learned = np.array([row["gains"] for row in rows]).reshape(len(LOSSES), bounds.size, a.size)
+    runs = [{"loss": row["loss"], "form": row["form"], "final_loss": row["final_loss"],
+             "steps_run": row["steps_run"], "converged": row["converged"],
+             "final_gradient_norm": row["final_gradient_norm"],
+             "seconds": row["train_seconds"], "lipschitz": row["lipschitz"]} for row in rows]
     predicted = np.empty_like(learned)
     for i, loss in enumerate(LOSSES):
         expr = optimal_gain(loss, form="z", lipschitz=symbols.L)

@@ -16,6 +16,10 @@ Beyond Gaussians (where PM = MAP and the divergence statement is hard to tell fr
 a nonlinear :class:`~invlin.models.DiagonalNet` is trained with the divergence loss on samples
 from a product-of-logistics prior (log-concave, PM != MAP) diagonal in the singular basis, at a
 few noise levels, and its inverse is compared with the exact MAP and PM.
+
+Both parts are sweeps (:mod:`invlin.sweep`): :func:`linear_config` and :func:`nonlinear_config`
+give the grids of training runs, one table row per run, from which the figures, tables and
+checks below are computed.
 """
 
 from __future__ import annotations
@@ -24,17 +28,14 @@ import os
 
 import numpy as np
 
+from invlin import sweep
 from invlin.estimators import map_estimate, posterior_mean
-from invlin.models import DiagonalLinear, DiagonalNet
-from invlin.priors import Gaussian, LogisticProduct
+from invlin.priors import Gaussian
 from invlin.problem import LinearInverseProblem
-from invlin.progress import ProgressBar
-from invlin.studies._metrics import loglog_slope, rms_error, rms_ratio
+from invlin.studies._metrics import loglog_slope
 from invlin.studies._plotting import save, subplots
 from invlin.studies._record import add_check, add_figure, add_table, fmt, new_record
 from invlin.prediction import evaluate
-from invlin.studies._training import fit
-from theory import symbols
 from theory.scalar import gap_to_pm
 from theory.series import leading_order, order_in
 
@@ -96,9 +97,40 @@ def _estimator_filters(problem, estimator, data: str) -> np.ndarray:
     return h if data == "y" else h / sigma
 
 
-def _learned_filters(model, basis) -> np.ndarray:
-    image = model.forward(basis.T) - model.forward(np.zeros((1, basis.shape[0])))
-    return 1.0 / np.einsum("jn,nj->j", image, basis)
+def linear_config(config: dict, seed: int) -> dict:
+    """The sweep of population-trained DiagonalLinear models: each loss/form x delta."""
+    return {"name": f"{NAME}-linear",
+            "base": {"singular_values": list(SINGULAR_VALUES), "prior": "gaussian",
+                     "prior_scale": list(PRIOR_STD), "model": "diagonal_linear",
+                     "population": True, "steps": config["steps"], "batch_size": 1,
+                     "learning_rate": config["learning_rate"], "tol": config["tol"],
+                     "n_test": 0, "seed": seed},
+            "variants": [{"loss": loss, "form": form}
+                         for loss, form, _ in LOGDET_FORMS + (("divergence", "z", None),)],
+            "grid": {"delta": [float(d) for d in config["deltas"]]}}
+
+
+def nonlinear_config(config: dict, seed: int) -> dict:
+    """The sweep of divergence-trained DiagonalNets on the logistic prior: one per delta."""
+    return {"name": f"{NAME}-nonlinear",
+            "base": {"singular_values": list(SINGULAR_VALUES), "prior": "logistic",
+                     "prior_scale": list(LOGISTIC_SCALES), "model": "diagonal_net",
+                     "width": config["n_units"], "loss": "divergence", "form": "z",
+                     "steps": config["steps"], "batch_size": config["batch_size"],
+                     "learning_rate": config["learning_rate"], "n_test": config["n_test"],
+                     "inverse_tol": INVERSE_TOL},
+            "variants": [{"delta": float(delta), "seed": seed + 50 + i}
+                         for i, delta in enumerate(config["deltas"])]}
+
+
+def _training_summary(row: dict) -> dict:
+    if row["status"] != "OK":
+        raise RuntimeError(f"training run {row['loss']} {row['form']} delta={row['delta']} "
+                           f"failed:\n{row['error']}")
+    return {"loss": row["loss"], "form": row["form"], "final_loss": row["final_loss"],
+            "steps_run": row["steps_run"], "converged": row["converged"],
+            "final_gradient_norm": row["final_gradient_norm"],
+            "seconds": row["train_seconds"], "delta": row["delta"]}
 
 
 def run(out_dir, *, seed: int, quick: bool = False, progress=None) -> dict:
@@ -114,32 +146,26 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None) -> dict:
                 + [["divergence", "z"]], **config,
                 "nonlinear_prior": {"type": "LogisticProduct", "scales": LOGISTIC_SCALES,
                                     "basis": "singular basis"},
-                "seeds": "population training seed + delta index; nonlinear part: training "
-                         "seed + 50 + delta index, test sets default_rng([seed, 50 + index])"}
+                "seeds": "population training: deterministic (seed recorded, unused); "
+                         "nonlinear part: training seed + 50 + delta index, test sets from "
+                         "the sweep cell's held-out seed"}
     record = new_record(NAME, TITLE, __doc__.strip(), settings, seed)
     a = np.asarray(SINGULAR_VALUES)
     s = np.asarray(PRIOR_STD)
-    runs = []
+    rows = sweep.run(linear_config(config, seed), progress=progress).rows
+    runs = [_training_summary(row) for row in rows]
     learned = {}
+    for row in rows:
+        i = int(np.flatnonzero(deltas == row["delta"])[0])
+        learned.setdefault((row["loss"], row["form"]), np.empty((deltas.size, a.size)))[i] = (
+            1.0 / np.asarray(row["gains"]))
     pm_filters, map_filters = {}, np.empty((deltas.size, a.size))
-    n_runs = (len(LOGDET_FORMS) + 1) * deltas.size
-    with ProgressBar(n_runs, NAME, enabled=progress) as bar:
-        for i, delta in enumerate(deltas):
-            problem = _problem(float(delta))
-            basis = problem.right_singular_vectors
-            for loss, form, _ in LOGDET_FORMS + (("divergence", "z", None),):
-                model = DiagonalLinear(basis)
-                info = fit(model, problem, loss, form=form, steps=config["steps"], batch_size=1,
-                           learning_rate=config["learning_rate"], seed=seed + i,
-                           population=True, tol=config["tol"])
-                runs.append({**info, "delta": float(delta)})
-                learned.setdefault((loss, form), np.empty((deltas.size, a.size)))[i] = (
-                    _learned_filters(model, basis))
-                bar.update(postfix=f"delta={delta:.3g} {loss} {form}")
-            for data in ("y", "z"):
-                pm_filters.setdefault(data, np.empty((deltas.size, a.size)))[i] = (
-                    _estimator_filters(problem, posterior_mean, data))
-            map_filters[i] = _estimator_filters(problem, map_estimate, "z")
+    for i, delta in enumerate(deltas):
+        problem = _problem(float(delta))
+        for data in ("y", "z"):
+            pm_filters.setdefault(data, np.empty((deltas.size, a.size)))[i] = (
+                _estimator_filters(problem, posterior_mean, data))
+        map_filters[i] = _estimator_filters(problem, map_estimate, "z")
     record["training"] = runs
 
     fig, axes = subplots(1, 2, size=(5.0, 4.0))
@@ -230,35 +256,20 @@ def _nonlinear(record, out_dir, config, seed, progress) -> None:
     inverse must be nearer the MAP than the PM by 2 bootstrap standard errors.
     """
     deltas = np.asarray(config["deltas"])
-    prior = LogisticProduct(np.array(LOGISTIC_SCALES))
-    rows, to_map, to_pm, pm_map, runs = [], [], [], [], []
-    boot_rng = np.random.default_rng([seed, 5])
-    with ProgressBar(deltas.size, f"{NAME} (DiagonalNet)", enabled=progress) as bar:
-        for i, delta in enumerate(deltas):
-            problem = LinearInverseProblem(np.diag(SINGULAR_VALUES), float(delta), prior)
-            model = DiagonalNet(problem.right_singular_vectors, n_units=config["n_units"])
-            runs.append({**fit(model, problem, "divergence", form="z", steps=config["steps"],
-                               batch_size=config["batch_size"],
-                               learning_rate=config["learning_rate"], seed=seed + 50 + i),
-                         "delta": float(delta), "model": "DiagonalNet"})
-            samples = problem.sample(config["n_test"], np.random.default_rng([seed, 50 + i]))
-            x_map = map_estimate(problem, samples.y)
-            x_pm = posterior_mean(problem, samples.y)
-            estimate = model.inverse(samples.z, tol=INVERSE_TOL)
-            to_map.append(rms_error(estimate, x_map))
-            to_pm.append(rms_error(estimate, x_pm))
-            pm_map.append(rms_error(x_pm, x_map))
-            rows.append([float(delta), fmt(*to_map[-1]), fmt(*to_pm[-1]), fmt(*pm_map[-1]),
-                         fmt(*rms_error(estimate, samples.x))])
-            if i == deltas.size - 1:
-                ratio, se = rms_ratio(estimate, x_map, x_pm, boot_rng)
-                add_check(record, "divergence-z-map",
-                          f"DiagonalNet on a logistic prior, delta={delta:g}: "
-                          "RMS(divergence inverse - MAP) / RMS(divergence inverse - PM)",
-                          ratio, 1.0 - 2.0 * se,
-                          "discriminating: nearer the MAP than the PM by 2 bootstrap standard "
-                          f"errors over the test set (RMS(PM - MAP) = {pm_map[-1][0]:.3g})")
-            bar.update(postfix=f"delta={delta:g}")
+    found = sweep.run(nonlinear_config(config, seed), progress=progress).rows
+    runs = [{**_training_summary(row), "model": "DiagonalNet"} for row in found]
+    to_map = [(row["to_map"], row["to_map_se"]) for row in found]
+    to_pm = [(row["to_pm"], row["to_pm_se"]) for row in found]
+    pm_map = [(row["pm_to_map"], 0.0) for row in found]
+    rows = [[row["delta"], fmt(*to_map[i]), fmt(*to_pm[i]), f"{row['pm_to_map']:.3g}",
+             fmt(row["to_truth"], row["to_truth_se"])] for i, row in enumerate(found)]
+    last = found[-1]
+    add_check(record, "divergence-z-map",
+              f"DiagonalNet on a logistic prior, delta={last['delta']:g}: "
+              "RMS(divergence inverse - MAP) / RMS(divergence inverse - PM)",
+              last["ratio"], 1.0 - 2.0 * last["ratio_se"],
+              "discriminating: nearer the MAP than the PM by 2 bootstrap standard "
+              f"errors over the test set (RMS(PM - MAP) = {last['pm_to_map']:.3g})")
     record["training"] += runs
     add_table(record, "Divergence-trained DiagonalNet, logistic prior (RMS ± SE over the test "
               "set)", ["delta", "inverse vs MAP", "inverse vs PM", "PM vs MAP", "inverse vs truth"],

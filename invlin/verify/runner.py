@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 
 import numpy as np
 
 from invlin._validation import positive_int
+from invlin.execution.local import LocalExecutor
 from invlin.progress import ProgressBar
 from invlin.verify.evidence import CheckOutcome, ClaimRecord, NumericEvidence, _jsonable
 from invlin.verify.registry import REGISTRY, SkipCheck
-
-# State handed to forked worker processes (set just before the pool starts; see _run_parallel).
-_WORK: dict = {}
-
 
 def _hash(text: str) -> int:
     """A stable 64-bit integer from a string (Python's hash() is salted per process)."""
@@ -59,7 +54,8 @@ def select_claims(claims: list, claim_ids) -> list:
 
 
 def verify(claim_ids=None, *, quick: bool = False, seed: int = 0, jobs: int = 1,
-           claims=None, registry=None, progress: bool | None = False) -> list[ClaimRecord]:
+           claims=None, registry=None, progress: bool | None = False,
+           executor=None) -> list[ClaimRecord]:
     """Check claims symbolically and numerically.
 
     Parameters
@@ -70,15 +66,22 @@ def verify(claim_ids=None, *, quick: bool = False, seed: int = 0, jobs: int = 1,
         Run only the checks registered with ``quick=True``, with their smaller settings.
     seed : int
         Seed of all randomness. Each check's generator is derived from (seed, claim id, check
-        name), so results do not depend on ``jobs`` or on which claims are selected.
+        name), so results do not depend on ``jobs``, the executor or on which claims are
+        selected.
     jobs : int
-        Number of worker processes (claims are distributed over them).
+        Number of local worker processes (claims are distributed over them); used when no
+        ``executor`` is given.
     claims : list or None
         Claim objects (default ``theory.claims.all()``); tests pass fakes.
     registry : CheckRegistry or None
         Numeric checks (default: the project's, filled by :mod:`invlin.verify.checks`).
     progress : bool or None
         Show a progress bar on stderr (None: only on a terminal).
+    executor : invlin.execution.Executor or None
+        Runs one task per claim (default ``LocalExecutor(jobs)``). With the project's claims
+        and registry a task carries only (claim id, seed, quick) and the worker loads the
+        claim itself, so any executor works; custom ``claims``/``registry`` (test fakes) are
+        shipped with the task, which forked local workers inherit.
 
     Returns
     -------
@@ -96,6 +99,7 @@ def verify(claim_ids=None, *, quick: bool = False, seed: int = 0, jobs: int = 1,
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     jobs = positive_int(jobs, "jobs")
+    default_claims = claims is None and registry is None
     if claims is None:
         claims = load_claims()
     if registry is None:
@@ -103,46 +107,29 @@ def verify(claim_ids=None, *, quick: bool = False, seed: int = 0, jobs: int = 1,
 
         registry = REGISTRY
     selected = select_claims(claims, claim_ids)
-    work = {"claims": selected, "registry": registry, "quick": bool(quick), "seed": int(seed)}
+    if executor is None:
+        executor = LocalExecutor(jobs)
+    if default_claims:
+        func = _run_project_claim
+        items = [(claim.id, int(seed), bool(quick)) for claim in selected]
+    else:
+        func = partial(_run_claim, {"claims": selected, "registry": registry,
+                                    "quick": bool(quick), "seed": int(seed)})
+        items = list(range(len(selected)))
     with ProgressBar(len(selected), "checking claims", enabled=progress) as bar:
-        if jobs == 1 or len(selected) <= 1:
-            records = []
-            for index in range(len(selected)):
-                records.append(_run_claim(work, index))
-                bar.update(postfix=f"{records[-1].id}: {records[-1].status}")
-            return records
-        return _run_parallel(work, jobs, bar)
-
-
-def _run_parallel(work: dict, jobs: int, bar: ProgressBar) -> list[ClaimRecord]:
-    # fork: workers inherit the claims and the registry (including test fakes) without pickling.
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    _WORK.clear()
-    _WORK.update(work)
-    n = len(work["claims"])
-    records: list = [None] * n
-    with ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=context,
-                             initializer=_init_worker, initargs=(jobs,)) as pool:
-        futures = {pool.submit(_run_claim_in_worker, i): i for i in range(n)}
-        from concurrent.futures import as_completed
-
-        for future in as_completed(futures):
-            record = future.result()
-            records[futures[future]] = record
+        def report(index, record):
             bar.update(postfix=f"{record.id}: {record.status}")
-    _WORK.clear()
-    return records
+
+        return executor.map(func, items, on_result=report)
 
 
-def _init_worker(jobs: int) -> None:
-    """Share the cores between workers (results never depend on the thread count)."""
-    import numba
+def _run_project_claim(task: tuple) -> ClaimRecord:
+    """One claim of the project's registry by id (the task a remote worker receives)."""
+    claim_id, seed, quick = task
+    import invlin.verify.checks  # noqa: F401  (registers the project's checks)
 
-    numba.set_num_threads(max(1, numba.config.NUMBA_NUM_THREADS // jobs))
-
-
-def _run_claim_in_worker(index: int) -> ClaimRecord:
-    return _run_claim(_WORK, index)
+    claims = select_claims(load_claims(), [claim_id])
+    return _run_claim({"claims": claims, "registry": REGISTRY, "quick": quick, "seed": seed}, 0)
 
 
 def _run_claim(work: dict, index: int) -> ClaimRecord:

@@ -42,8 +42,13 @@ def _exercise(model, rng, size) -> None:
     model._reconstruction_objective(u, x)
 
 
-def warmup() -> list[tuple[str, float]]:
-    """Call every kernel once; return (name, seconds) per model and for the estimators."""
+def warmup(sizes=SIZES) -> list[tuple[str, float]]:
+    """Call every kernel once; return (name, seconds) per model and for the estimators.
+
+    ``sizes`` are the point counts exercised; ``(3,)`` compiles only the serial kernels, which
+    never starts Numba's thread pool (a process about to fork must not have started it: the
+    GNU OpenMP threading layer cannot be used in a forked child afterwards).
+    """
     from invlin.estimators import map_estimate, posterior_mean
     from invlin.priors import GaussianMixture, LogisticProduct
     from invlin.problem import LinearInverseProblem
@@ -52,7 +57,7 @@ def warmup() -> list[tuple[str, float]]:
     timings = []
     for name, model in _models():
         start = time.perf_counter()
-        for size in SIZES:
+        for size in sizes:
             _exercise(model, rng, size)
         timings.append((name, time.perf_counter() - start))
     start = time.perf_counter()

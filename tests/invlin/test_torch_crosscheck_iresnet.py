@@ -1,6 +1,7 @@
 """IResNet objectives against PyTorch float64 autograd on the same parameters (skipped without torch).
 
-PyTorch builds phi from the documented flat parameter layout, differentiates the Jacobian terms
+PyTorch (``invlin.adapters.torch.TorchIResNet``, loaded from the documented flat parameter
+layout) builds phi, differentiates the Jacobian terms
 with ``torch.autograd.grad(create_graph=True)`` (double backward) and the reconstruction loss by
 unrolling the fixed-point inversion (200 iterations per block at contraction rate <= 0.8, so the
 unrolled map equals phi^{-1} and its derivative the implicit-function-theorem gradient to far
@@ -16,6 +17,7 @@ from invlin.priors import GaussianMixture
 from invlin.problem import LinearInverseProblem
 
 torch = pytest.importorskip("torch")
+from invlin.adapters.torch import TorchIResNet  # noqa: E402
 
 LOSS_FORMS = [(name, form) for name in LOSSES for form in FORMS
               if not (name == "reconstruction" and form == "z-weighted")]
@@ -27,29 +29,8 @@ def _problem():
     return LinearInverseProblem(np.array([[1.2, 0.3], [-0.2, 0.6]]), 0.3, prior)
 
 
-def _torch_weights(model, theta):
-    B, m, n = model.blocks, model.width, model.dim
-    sizes = np.cumsum([0, B * m * n, B * m, B * n * m, B * n])
-    W1 = theta[sizes[0]:sizes[1]].reshape(B, m, n)
-    b1 = theta[sizes[1]:sizes[2]].reshape(B, m)
-    W2 = theta[sizes[2]:sizes[3]].reshape(B, n, m)
-    b2 = theta[sizes[3]:sizes[4]].reshape(B, n)
-    return W1, b1, W2, b2
-
-
 def _torch_objective(model, loss, samples, problem):
-    theta = torch.tensor(model.get_parameters(), dtype=torch.float64, requires_grad=True)
-    W1, b1, W2, b2 = _torch_weights(model, theta)
-    act = torch.tanh if model.activation == "tanh" else torch.nn.functional.softplus
-
-    def g(k, x):
-        return act(x @ W1[k].T + b1[k]) @ W2[k].T + b2[k]
-
-    def phi(x):
-        for k in range(model.blocks):
-            x = x + g(k, x)
-        return x
-
+    module = TorchIResNet.from_invlin(model)
     x = torch.tensor(samples.x)
     t = torch.tensor(samples.y if loss.form == "y" else samples.z)
     if loss.name == "reconstruction":
@@ -57,27 +38,21 @@ def _torch_objective(model, loss, samples, problem):
         for k in reversed(range(model.blocks)):
             z = y
             for _ in range(200):
-                z = y - g(k, z)
+                z = y - module.residual(k, z)
             y = z
         value = ((y - x) ** 2).sum(1).mean()
     else:
         xr = x.clone().requires_grad_(True)
-        out = phi(xr)
+        out = module(xr)
         r = out - t
         M = loss.metric(problem)
         data = (r * r).sum(1) if M is None else ((r @ torch.tensor(M)) * r).sum(1)
         value = data.mean()
         if loss.regulariser is not None:
-            rows = [torch.autograd.grad(out[:, i].sum(), xr, create_graph=True)[0]
-                    for i in range(model.dim)]
-            J = torch.stack(rows, dim=1)
-            if loss.regulariser == "logdet":
-                R = torch.linalg.slogdet(J)[1]
-            else:
-                R = torch.diagonal(J, dim1=1, dim2=2).sum(-1)
+            R = module.logdet(xr) if loss.regulariser == "logdet" else module.divergence(xr)
             value = value - loss.resolved_weight(problem) * R.mean()
     value.backward()
-    return float(value.detach()), theta.grad.numpy()
+    return float(value.detach()), module.flat_gradient()
 
 
 @pytest.mark.parametrize("activation", ["tanh", "softplus"])

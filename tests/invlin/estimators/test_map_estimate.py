@@ -224,3 +224,14 @@ def test_measurements_are_solved_independently_across_chunks():
     # O(1) posterior widths apart, against the 1e-4 widths that identify two Newton runs
     np.testing.assert_array_equal(info.n_local_minima[-5:], info_tail.n_local_minima)
     assert x.shape == (4100, 1) and info.objective.shape == (4100,)
+
+
+@pytest.mark.parametrize("prior", [Gaussian(np.zeros(2), np.eye(2)),
+                                   GaussianMixture.symmetric_bimodal([1.0, 0.0], 0.5),
+                                   LogisticProduct([0.5, 0.7])])
+def test_overflowing_measurement_names_y_and_the_overflow(prior):
+    problem = LinearInverseProblem(np.diag([1.0, 0.5]), 0.3, prior)
+    with pytest.raises(ValueError, match=r"y is too large: \|y\|\^2 overflows float64"):
+        map_estimate(problem, np.array([[0.5, 0.1], [1e200, 0.0]]))
+    # negative control: a large but representable y (|y|^2 = 1e300 < max float64) is solved
+    assert np.all(np.isfinite(map_estimate(problem, np.array([1e150, 0.0]))))
