@@ -17,6 +17,9 @@ Usage::
     python scripts/mutation_run.py --only theory-paper-weight-halved
 
 Exit status 0 when no mutation survives, 1 otherwise, 2 on a usage or setup error.
+
+Equivalent mutants (errors that change no result, e.g. scaling one block of a gradient, which
+moves no stationary point) are not in the list: a survivor must be a real gap in the checks.
 """
 
 from __future__ import annotations
@@ -77,11 +80,11 @@ MUTATIONS = (
              ("divergence-y-not-map", "gaussian-pm-equals-map"),
              "the prior term of the scalar MAP objective halved"),
     Mutation("theory-divergence-minimiser-weight", "theory/function_space.py",
-             "return a**2 * var - c / 2 * sp.diff(log_density, var)",
-             "return a**2 * var - c * sp.diff(log_density, var)",
+             "integrand = M * (value - T * var) ** 2 + c * value * score_value",
+             "integrand = M * (value - T * var) ** 2 + 2 * c * value * score_value",
              ("divergence-stein-identity", "divergence-invertibility",
               "diagonal-marginal-divergence", "divergence-z-map"),
-             "the function-space divergence minimiser with weight c instead of c/2"),
+             "the Stein step of the function-space divergence minimiser with weight 2c"),
     Mutation("theory-pm-operator-noise", "theory/linear.py",
              "W = Sigma * A.T * (A * Sigma * A.T + S.delta**2 * sp.eye(A.rows)).inv()",
              "W = Sigma * A.T * (A * Sigma * A.T + 2 * S.delta**2 * sp.eye(A.rows)).inv()",
@@ -102,15 +105,39 @@ MUTATIONS = (
              "return None",
              ("logdet-z-weighted-first-order", "approximation-gain"),
              "the z-weighted data-term metric (A^T A)^-1 dropped from the losses"),
-    Mutation("losses-population-bias-gradient", "invlin/losses/population.py",
-             "grad_bias = -2.0 * p.T @ mean_e", "grad_bias = -1.0 * p.T @ mean_e",
-             ("linear-reconstruction-operator",),
-             "the bias gradient of the population reconstruction loss halved"),
+    Mutation("losses-population-noise-covariance", "invlin/losses/population.py",
+             "cov_t = b_op @ sigma @ b_op.T + delta2 * c_op @ c_op.T",
+             "cov_t = b_op @ sigma @ b_op.T + 0.5 * delta2 * c_op @ c_op.T",
+             ("linear-reconstruction-operator", "reconstruction-gain-is-pm"),
+             "the noise covariance in the population reconstruction gradient halved"),
     Mutation("losses-population-data-term", "invlin/losses/population.py",
              "grad_matrix = 2.0 * metric @ (diff @ second_moment + np.outer(bias, mu))",
              "grad_matrix = 2.0 * metric @ (diff @ second_moment - np.outer(bias, mu))",
              ("linear-divergence-operator", "linear-logdet-operator"),
              "a sign error in the matrix gradient of the population data term"),
+    Mutation("theory-pm-series-tweedie-weight", "theory/higher_order.py",
+             "pm = (_T0 * S.a + _EPS * score_y) / S.a",
+             "pm = (_T0 * S.a + _EPS * score_y * (1 + _EPS)) / S.a",
+             ("pm-map-fourth-order", "logdet-inverse-pm-fourth-order"),
+             "Tweedie's delta^2 (log p_Y)' term of the PM series off at order delta^4"),
+    Mutation("theory-map-series-prior-weight", "theory/higher_order.py",
+             "objective = (S.a * (_T0 + w) - data) ** 2 / 2 - _EPS * _jet(w, 2 * order + 1)",
+             "objective = (S.a * (_T0 + w) - data) ** 2 / 2 - _EPS * (1 + _EPS) * _jet(w, 2 * order + 1)",
+             ("pm-map-fourth-order", "logdet-inverse-fourth-order"),
+             "the MAP series' prior term off at order delta^4"),
+    Mutation("theory-logdet-series-weight", "theory/higher_order.py",
+             "(T * psi - data) * slope - weight / (2 * M) * q_term",
+             "(T * psi - data) * slope - weight / (2 * M) * q_term * (1 + _EPS)",
+             ("logdet-inverse-fourth-order", "logdet-inverse-pm-fourth-order"),
+             "the log-det Euler-Lagrange weight of the series off at order delta^4"),
+    Mutation("losses-quadrature-noise-variance", "invlin/losses/quadrature.py",
+             "return diag, delta2 * diag, metric", "return diag, 2 * delta2 * diag, metric",
+             ("reconstruction-gain-is-pm", "divergence-z-map"),
+             "the quadrature loss's z-form noise variance doubled"),
+    Mutation("losses-quadrature-logdet-regulariser", "invlin/losses/quadrature.py",
+             "g_slope = -c * rule.w / slopes", "g_slope = -0.5 * c * rule.w / slopes",
+             ("logdet-y-first-order-pm", "logdet-euler-lagrange"),
+             "the gradient of the quadrature loss's log-det regulariser halved"),
 )
 
 

@@ -86,7 +86,7 @@ def series_item(label, first, second, series, prior_name, *, a=1.0, form="y", fi
     residuals, differences = np.array(residuals), np.array(differences)
     # intercept of r against delta^2, per point
     design = np.stack([np.ones_like(DELTAS), DELTAS**2], axis=1)
-    intercept = np.linalg.lstsq(design, residuals, rcond=None)[0][0]
+    intercept, curvature = np.linalg.lstsq(design, residuals, rcond=None)[0]
     scale = np.sqrt(np.mean(evaluate(PM_MINUS_MAP, a=a, **derivatives) ** 2))
     rms_d = np.sqrt(np.mean(differences**2, axis=1))
     slope = float(np.polyfit(np.log(DELTAS), np.log(rms_d), 1)[0])
@@ -109,10 +109,28 @@ def series_item(label, first, second, series, prior_name, *, a=1.0, form="y", fi
         f"discrimination at order delta^4: the coefficient is right to a tenth of the PM-MAP "
         f"coefficient (intercept of (D - series)/delta^4 against delta^2, delta in "
         f"[{DELTAS[0]:g}, {DELTAS[-1]:g}]; reference errors contribute <= {accuracy:.1g})",
-        details={"deltas": DELTAS, "intercepts": intercept, "scale": scale,
+        details={"deltas": DELTAS, "intercepts": intercept, "delta2_terms": curvature,
+                 "coefficient": evaluate(series, a=a, delta=1.0, y=y, **derivatives),
+                 "rms_difference": rms_d, "scale": scale,
                  "log_log_slope": slope, "reference_error_bound": accuracy,
                  "points_y": y},
         figure=spec)
+
+
+def slope_evidence(item):
+    """Evidence: the log-log slope of RMS_y |D| over delta is 4, for a difference whose series
+    starts at delta^4: D = delta^4 (C + E delta^2 + ...) bends the local slope by at most
+    2 delta_max^2 RMS(E) / RMS(C) (first order), with C theory's delta^4 coefficient and E the
+    fitted delta^2 term of (D - series) / delta^4."""
+    d = item.details
+    bend = 2 * DELTAS[-1] ** 2 * np.sqrt(np.mean(d["delta2_terms"] ** 2)) / np.sqrt(
+        np.mean(d["coefficient"] ** 2))
+    return NumericEvidence(
+        f"{item.quantity.split(':')[0]}: |log-log slope of RMS |difference| vs delta - 4|",
+        float(abs(d["log_log_slope"] - 4)), float(bend + 0.02),
+        f"the next order bends the slope by <= 2 delta^2 RMS(E)/RMS(C) = {bend:.2g} on delta <= "
+        f"{DELTAS[-1]:g}; + 0.02 for the straight-line fit",
+        details={"slope": d["log_log_slope"], "bend_bound": bend})
 
 
 def _prediction(claim_id, key):
@@ -127,8 +145,9 @@ def _names(quick):
 def pm_minus_map(rng, quick):
     """PM - MAP = delta^4 l'''/(2 a^4) + O(delta^6), against exact PM and MAP."""
     series = symbols.delta**4 * _prediction("pm-map-fourth-order", "pm_minus_map_d4")
-    return [series_item("PM - MAP", "PM", "MAP", series, name, a=a, figure=(i == 0))
-            for i, name in enumerate(_names(quick)) for a in ((1.0,) if quick else (1.0, 1.5))]
+    items = [series_item("PM - MAP", "PM", "MAP", series, name, a=a, figure=(i == 0))
+             for i, name in enumerate(_names(quick)) for a in ((1.0,) if quick else (1.0, 1.5))]
+    return items + [slope_evidence(item) for item in items]
 
 
 def logdet_minus(estimator_name, form, prior_name):
@@ -145,7 +164,8 @@ def logdet_minus(estimator_name, form, prior_name):
 @numeric_check("logdet-inverse-fourth-order")
 def logdet_fourth_order(rng, quick):
     """The log-det inverse's delta^4 coefficient, against both the PM and the MAP."""
-    return [logdet_minus(other, "y", name) for name in _names(quick) for other in ("PM", "MAP")]
+    items = [logdet_minus(other, "y", name) for name in _names(quick) for other in ("PM", "MAP")]
+    return items + [slope_evidence(item) for item in items]
 
 
 @numeric_check("logdet-inverse-pm-fourth-order")
