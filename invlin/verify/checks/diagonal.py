@@ -25,16 +25,14 @@ marginal MAP is the inverse of the divergence optimum everywhere.
 from __future__ import annotations
 
 import numpy as np
-import scipy.optimize
-import scipy.special
-import scipy.stats
 
 from invlin.losses import Loss
 from invlin.models import MonotoneSpline
 from invlin.priors import GaussianMixture
-from invlin.problem import LinearInverseProblem, Samples
+from invlin.problem import LinearInverseProblem
 from invlin.references import exact_map, exact_posterior_mean
 from invlin.verify.checks._discrimination import CENTRAL, GRID_POINTS, discrimination_evidence, rms
+from invlin.verify.checks._sample_fit import fit_empirical, rqmc_samples
 from invlin.verify.registry import numeric_check
 
 DELTA = 0.5
@@ -57,43 +55,13 @@ def _n(loss, quick):
     return 2**17 if quick else 2**19
 
 
-def rqmc_samples(problem, n, rng):
-    """Randomised quasi-Monte Carlo samples of (x, y, z) for a Gaussian-mixture prior.
-
-    One scrambled Sobol point per sample (n a power of 2): its first coordinate picks the
-    mixture component by the cumulative weights, the others give the standard normals of the
-    prior component and of the noise through the normal quantile function. Averages of smooth
-    functions then converge like (log n)^d / n instead of n^-1/2, and independent scrambles give
-    independent, unbiased replicates (their spread is the error).
-    """
-    prior, A, delta = problem.prior, problem.A, problem.delta
-    sobol = scipy.stats.qmc.Sobol(1 + prior.dim + A.shape[0], scramble=True, seed=rng)
-    points = sobol.random_base2(int(np.log2(n)))
-    labels = np.searchsorted(np.cumsum(prior.weights)[:-1], points[:, 0], side="right")
-    normals = scipy.special.ndtri(points[:, 1:])
-    chols = np.linalg.cholesky(prior.covs)
-    x = prior.means[labels] + np.einsum("nij,nj->ni", chols[labels], normals[:, :prior.dim])
-    y = x @ A.T + delta * normals[:, prior.dim:]
-    return Samples(x, y, y @ A)
-
-
 def fit_on_samples(problem, loss, samples):
     """A MonotoneSpline minimising ``loss`` (z-form) on ``samples`` (L-BFGS-B in its box)."""
     t = samples.x @ problem.right_singular_vectors
     knots = np.quantile(t, np.linspace(0.001, 0.999, N_KNOTS), axis=0).T
     model = MonotoneSpline(knots, problem.right_singular_vectors)
-    loss_obj = Loss(loss, form="z")
-
-    def value_and_grad(theta):
-        model.set_parameters(theta)
-        return loss_obj.value_and_grad(model, samples, problem)
-
-    lower, upper = model.parameter_bounds()
-    fit = scipy.optimize.minimize(value_and_grad, model.get_parameters(), jac=True,
-                                  method="L-BFGS-B", bounds=list(zip(lower, upper)),
-                                  options={"maxiter": 5000, "gtol": 1e-10, "ftol": 1e-15})
-    model.set_parameters(fit.x)
-    return model, fit
+    return model, fit_empirical(model, Loss(loss, form="z"), samples, problem,
+                                bounds=list(zip(*model.parameter_bounds())))
 
 
 def _component_inverse(model, v, z_grid):

@@ -249,7 +249,8 @@ NAMES_PM_OR_MAP = re.compile(r"\bPM\b|posterior mean|\bMAP\b|x_PM|x_MAP")
 #: Claims about Gaussian priors and affine models, where PM = MAP is part of the statement:
 #: swapping the two is no error there, and an affine model represents neither the PM nor the
 #: MAP of a non-Gaussian prior (its affine optima depend on the prior's mean and covariance
-#: only). Their negative controls are the scaled operators in CONTROLS.
+#: only: their non-Gaussian items compare with theory's operator and use the PM and the MAP
+#: only as the scale). Their negative controls are the scaled operators in CONTROLS.
 SWAP_IS_NOT_AN_ERROR = {"gaussian-pm-equals-map", "linear-divergence-operator",
                         "linear-reconstruction-operator"}
 
