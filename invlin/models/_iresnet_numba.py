@@ -31,7 +31,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from invlin.models._jit import drivers, kernel
 
 TANH = 0
 SOFTPLUS = 1
@@ -53,7 +55,7 @@ _INV_LN2 = 1.44269504088896338700e+00
 _TANH_SATURATION = 20.0
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _tanh(hr):
     """tanh(hr) = sign(hr) (-q) / (2 + q) with q = expm1(-2|hr|) in (-1, 0].
 
@@ -80,7 +82,7 @@ def _tanh(hr):
     return -t if hr < 0.0 else t
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _softplus(hr):
     """(softplus, its first and second derivative) at hr, evaluated without overflow."""
     if hr >= 0.0:
@@ -92,7 +94,7 @@ def _softplus(hr):
     return math.log1p(e), s, s * (1.0 - s)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _activate(h, act, a, d1, d2):
     """Fill a = act(h), d1 = act'(h), d2 = act''(h).
 
@@ -111,36 +113,21 @@ def _activate(h, act, a, d1, d2):
 
 
 # -- dot product over the hidden units ------------------------------------------------------------
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel(fastmath=True)
 def _dot(u, v):
-    """sum_r u[r] v[r] with eight interleaved partial sums.
+    """sum_r u[r] v[r].
 
-    A single running sum is a chain of dependent additions, each waiting for the previous one
-    (reassociating it would need the fast-math flags, which we do not use); eight independent
-    partial sums, combined in a fixed order, are deterministic and overlap in the pipeline, which makes these
-    dot products several times faster (LLVM still emits scalar instructions for them).
+    Compiled with the flags FASTMATH: LLVM may split the sum into vectorised partial sums and
+    fuse the multiply-adds (rounding changes, by at most m eps sum_r |u_r v_r|).
     """
-    m = u.shape[0]
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    r = 0
-    while r + 8 <= m:
-        s0 += u[r] * v[r]
-        s1 += u[r + 1] * v[r + 1]
-        s2 += u[r + 2] * v[r + 2]
-        s3 += u[r + 3] * v[r + 3]
-        s4 += u[r + 4] * v[r + 4]
-        s5 += u[r + 5] * v[r + 5]
-        s6 += u[r + 6] * v[r + 6]
-        s7 += u[r + 7] * v[r + 7]
-        r += 8
-    while r < m:
-        s0 += u[r] * v[r]
-        r += 1
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    s = 0.0
+    for r in range(u.shape[0]):
+        s += u[r] * v[r]
+    return s
 
 
 # -- one block ----------------------------------------------------------------------------------
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _block_forward(W1T, b1, W2, b2, x_in, act, h, a, d1, d2, x_out):
     """x_out = x_in + W2 act(W1 x_in + b1) + b2; keeps h, act, act', act''."""
     n, m = W1T.shape
@@ -155,7 +142,7 @@ def _block_forward(W1T, b1, W2, b2, x_in, act, h, a, d1, d2, x_out):
         x_out[i] = x_in[i] + b2[i] + _dot(W2[i], a)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _block_jacobian(W1T, W2, d1, tmp, J):
     """J = I + W2 diag(d1) W1 (W1 given as W1T)."""
     n, m = W1T.shape
@@ -167,7 +154,7 @@ def _block_jacobian(W1T, W2, d1, tmp, J):
         J[i, i] += 1.0
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _residual_map(W1T, b1, W2, b2, y, target, act, h, a, d1, d2, out):
     """out = y + g(y) - target (the residual of one block's equation)."""
     _block_forward(W1T, b1, W2, b2, y, act, h, a, d1, d2, out)
@@ -177,7 +164,7 @@ def _residual_map(W1T, b1, W2, b2, y, target, act, h, a, d1, d2, out):
 
 
 # -- small dense linear algebra -------------------------------------------------------------------
-@njit(cache=True, error_model="numpy")
+@kernel
 def _inverse_logdet(J, work, inv):
     """Gauss-Jordan elimination with partial pivoting: inv = J^{-1}; returns (sign, log|det J|).
 
@@ -225,7 +212,7 @@ def _inverse_logdet(J, work, inv):
     return sign, logabs
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _matmul_small(A, B, out):
     """out = A @ B for small square matrices (out must not alias A or B)."""
     n = A.shape[0]
@@ -238,7 +225,7 @@ def _matmul_small(A, B, out):
 
 
 # -- one sample: forward with stored state, and the reverse sweep ---------------------------------
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _forward_sample(W1T, b1, W2, b2, act, mode, x0, xs, H, A, D1, D2, Js, Jinvs, Fs, tmp, work):
     """Forward pass of one sample storing what the reverse sweep needs.
 
@@ -272,7 +259,7 @@ def _forward_sample(W1T, b1, W2, b2, act, mode, x0, xs, H, A, D1, D2, Js, Jinvs,
     return reg
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _backward_sample(W1T, W2, mode, cw, xs, A, D1, D2, Js, Jinvs, Fs, xbar, Fbar, Jbar, Fnew,
                      abar, sv, hbar, P, QT, xnew, gW1T, gb1, gW2, gb2):
     """Reverse sweep of one sample, accumulating into the gradient slots.
@@ -395,61 +382,37 @@ TILE = 128
 PARALLEL_GROUPS = 16
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def chunk_size(n_samples):
     """Samples per chunk: a function of the number of samples only (not of threads)."""
     return max(TILE, (n_samples + 127) // 128)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _gradient_slots(n_chunks, B, n, m):
     return (np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, m)),
             np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, n)))
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel(fastmath=True)
 def _sum_row(U, a, S):
-    """sum_{s < S} U[a, s] with eight interleaved partial sums (see :func:`_dot`)."""
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    s = 0
-    while s + 8 <= S:
-        s0 += U[a, s]
-        s1 += U[a, s + 1]
-        s2 += U[a, s + 2]
-        s3 += U[a, s + 3]
-        s4 += U[a, s + 4]
-        s5 += U[a, s + 5]
-        s6 += U[a, s + 6]
-        s7 += U[a, s + 7]
-        s += 8
-    while s < S:
-        s0 += U[a, s]
-        s += 1
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    """sum_{s < S} U[a, s], reassociated (vectorised) by the flags FASTMATH."""
+    total = 0.0
+    for s in range(S):
+        total += U[a, s]
+    return total
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel(fastmath=True)
 def _dot_rows(U, a, V, b, S):
-    """sum_{s < S} U[a, s] V[b, s] with eight interleaved partial sums (see :func:`_dot`)."""
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    s = 0
-    while s + 8 <= S:
-        s0 += U[a, s] * V[b, s]
-        s1 += U[a, s + 1] * V[b, s + 1]
-        s2 += U[a, s + 2] * V[b, s + 2]
-        s3 += U[a, s + 3] * V[b, s + 3]
-        s4 += U[a, s + 4] * V[b, s + 4]
-        s5 += U[a, s + 5] * V[b, s + 5]
-        s6 += U[a, s + 6] * V[b, s + 6]
-        s7 += U[a, s + 7] * V[b, s + 7]
-        s += 8
-    while s < S:
-        s0 += U[a, s] * V[b, s]
-        s += 1
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    """sum_{s < S} U[a, s] V[b, s], reassociated (vectorised) by the flags FASTMATH."""
+    total = 0.0
+    for s in range(S):
+        total += U[a, s] * V[b, s]
+    return total
 
 
-@njit(cache=True, error_model="numpy")
+@kernel(fastmath=True)
 def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, first, step, data, reg,
                       GW1T, Gb1, GW2, Gb2):
     """Data term, regulariser and gradient slots of the chunks first, first + step, ...
@@ -694,33 +657,15 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, first,
                         xbar[j, s] = xnew[j, s]
 
 
-@njit(cache=True, error_model="numpy")
-def objective_serial(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
+def objective(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
     """Per-sample data term |phi(x_i) - t_i|^2_M and regulariser R(x_i), and chunk gradients.
 
     The gradient slots hold the gradient of ``mean_i |phi(x_i)-t_i|^2_M - c mean_i R(x_i)``
-    split by chunk; their sum over the first axis (in order) is the gradient.
-    """
-    B, n, m = W1T.shape
-    N = x.shape[0]
-    cs = chunk_size(N)
-    n_chunks = (N + cs - 1) // cs
-    data = np.empty(N)
-    reg = np.zeros(N)
-    gW1T, gb1, gW2, gb2 = _gradient_slots(n_chunks, B, n, m)
-    _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, 0, 1, data, reg,
-                      gW1T, gb1, gW2, gb2)
-    return data, reg, gW1T, gb1, gW2, gb2
-
-
-@njit(cache=True, parallel=True, error_model="numpy")
-def objective_parallel(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
-    """:func:`objective_serial` with the chunks distributed over threads.
-
-    The chunks are dealt to at most PARALLEL_GROUPS groups (group g takes the chunks g, g + G,
-    ...), each with one set of work arrays, and the groups run in parallel. G depends only on
+    split by chunk; their sum over the first axis (in order) is the gradient. The chunks are
+    dealt to at most PARALLEL_GROUPS groups (group g takes the chunks g, g + G, ...), each with
+    one set of work arrays; the parallel build runs the groups on threads. G depends only on
     the number of samples, and every chunk has its own gradient slot and the same arithmetic
-    as in the serial driver, so the result is the same bitwise.
+    in both builds, so they give the same result bitwise.
     """
     B, n, m = W1T.shape
     N = x.shape[0]
@@ -736,7 +681,10 @@ def objective_parallel(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
     return data, reg, gW1T, gb1, gW2, gb2
 
 
-@njit(cache=True, error_model="numpy")
+objective_serial, objective_parallel = drivers(objective)
+
+
+@kernel
 def _reconstruction_chunk(W1T, b1, W2, b2, act, xhat, x, start, stop, data, singular, gW1T, gb1,
                           gW2, gb2):
     """Per-sample |xhat_i - x_i|^2 and gradient contributions of mean_i |phi^{-1}(u_i) - x_i|^2.
@@ -790,25 +738,8 @@ def _reconstruction_chunk(W1T, b1, W2, b2, act, xhat, x, start, stop, data, sing
                          Fnew, abar, sv, hbar, P, QT, xnew, gW1T, gb1, gW2, gb2)
 
 
-@njit(cache=True, error_model="numpy")
-def reconstruction_serial(W1T, b1, W2, b2, act, xhat, x):
+def reconstruction(W1T, b1, W2, b2, act, xhat, x):
     """Per-sample squared errors, singular-Jacobian flags and chunk gradients (see the chunk)."""
-    B, n, m = W1T.shape
-    N = x.shape[0]
-    cs = chunk_size(N)
-    n_chunks = (N + cs - 1) // cs
-    data = np.empty(N)
-    singular = np.zeros(N, dtype=np.bool_)
-    gW1T, gb1, gW2, gb2 = _gradient_slots(n_chunks, B, n, m)
-    for ci in range(n_chunks):
-        _reconstruction_chunk(W1T, b1, W2, b2, act, xhat, x, ci * cs, min(N, (ci + 1) * cs),
-                              data, singular, gW1T[ci], gb1[ci], gW2[ci], gb2[ci])
-    return data, singular, gW1T, gb1, gW2, gb2
-
-
-@njit(cache=True, parallel=True, error_model="numpy")
-def reconstruction_parallel(W1T, b1, W2, b2, act, xhat, x):
-    """:func:`reconstruction_serial` with the chunks distributed over threads."""
     B, n, m = W1T.shape
     N = x.shape[0]
     cs = chunk_size(N)
@@ -822,7 +753,10 @@ def reconstruction_parallel(W1T, b1, W2, b2, act, xhat, x):
     return data, singular, gW1T, gb1, gW2, gb2
 
 
-@njit(cache=True, error_model="numpy")
+reconstruction_serial, reconstruction_parallel = drivers(reconstruction)
+
+
+@kernel
 def _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, start, stop, jac, reg):
     """R(x_i) for the mode, and for REG_DIVERGENCE also D phi(x_i) = J_B ... J_1.
 
@@ -849,7 +783,7 @@ def _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, start, stop, jac, reg):
                     jac[s, i, j] = Fs[B, i, j]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _forward_chunk(W1T, b1, W2, b2, act, x, start, stop, out):
     B, n, m = W1T.shape
     h = np.empty(m)
@@ -869,20 +803,8 @@ def _forward_chunk(W1T, b1, W2, b2, act, x, start, stop, out):
             out[s, j] = cur[j]
 
 
-@njit(cache=True, error_model="numpy")
-def forward_serial(W1T, b1, W2, b2, act, x):
+def forward(W1T, b1, W2, b2, act, x):
     """phi(x_i) for every sample."""
-    N, n = x.shape
-    out = np.empty((N, n))
-    cs = chunk_size(N)
-    for ci in range((N + cs - 1) // cs):
-        _forward_chunk(W1T, b1, W2, b2, act, x, ci * cs, min(N, (ci + 1) * cs), out)
-    return out
-
-
-@njit(cache=True, parallel=True, error_model="numpy")
-def forward_parallel(W1T, b1, W2, b2, act, x):
-    """:func:`forward_serial` with the chunks distributed over threads."""
     N, n = x.shape
     out = np.empty((N, n))
     cs = chunk_size(N)
@@ -891,31 +813,24 @@ def forward_parallel(W1T, b1, W2, b2, act, x):
     return out
 
 
-@njit(cache=True, error_model="numpy")
-def jacobian_serial(W1T, b1, W2, b2, act, x, mode):
+forward_serial, forward_parallel = drivers(forward)
+
+
+def jacobian(W1T, b1, W2, b2, act, x, mode):
     """Exact Jacobians (mode REG_DIVERGENCE, else zeros) and R(x_i) (see the chunk)."""
     N, n = x.shape
     jac = np.zeros((N, n, n))
     reg = np.empty(N)
     cs = chunk_size(N)
-    for ci in range((N + cs - 1) // cs):
-        _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, ci * cs, min(N, (ci + 1) * cs), jac, reg)
-    return jac, reg
-
-
-@njit(cache=True, parallel=True, error_model="numpy")
-def jacobian_parallel(W1T, b1, W2, b2, act, x, mode):
-    """:func:`jacobian_serial` with the chunks distributed over threads."""
-    N, n = x.shape
-    jac = np.zeros((N, n, n))
-    reg = np.empty(N)
-    cs = chunk_size(N)
     for ci in prange((N + cs - 1) // cs):
         _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, ci * cs, min(N, (ci + 1) * cs), jac, reg)
     return jac, reg
 
 
-@njit(cache=True, error_model="numpy")
+jacobian_serial, jacobian_parallel = drivers(jacobian)
+
+
+@kernel
 def _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, start,
                    stop, out, iters, ok):
     """Invert phi block by block in reverse: solve y + g_k(y) = target for k = B, ..., 1.
@@ -980,7 +895,7 @@ def _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_
             out[s, j] = target[j]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _norm(v):
     s = 0.0
     for j in range(v.shape[0]):
@@ -988,23 +903,8 @@ def _norm(v):
     return math.sqrt(s)
 
 
-@njit(cache=True, error_model="numpy")
-def inverse_serial(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
+def inverse(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
     """Preimages, iterations per sample and per-sample success (see the chunk)."""
-    N, n = u.shape
-    out = np.empty((N, n))
-    iters = np.zeros(N, dtype=np.int64)
-    ok = np.ones(N, dtype=np.bool_)
-    cs = chunk_size(N)
-    for ci in range((N + cs - 1) // cs):
-        _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch,
-                       ci * cs, min(N, (ci + 1) * cs), out, iters, ok)
-    return out, iters, ok
-
-
-@njit(cache=True, parallel=True, error_model="numpy")
-def inverse_parallel(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
-    """:func:`inverse_serial` with the chunks distributed over threads."""
     N, n = u.shape
     out = np.empty((N, n))
     iters = np.zeros(N, dtype=np.int64)
@@ -1016,7 +916,10 @@ def inverse_parallel(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newto
     return out, iters, ok
 
 
-@njit(cache=True, error_model="numpy")
+inverse_serial, inverse_parallel = drivers(inverse)
+
+
+@kernel
 def _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, start, stop, est):
     """Per-sample, per-probe Hutchinson estimates of R(x_i).
 
@@ -1072,21 +975,8 @@ def _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, start, stop,
             est[s, p] = total
 
 
-@njit(cache=True, error_model="numpy")
-def hutchinson_serial(W1T, b1, W2, b2, act, x, probes, order, mode):
+def hutchinson(W1T, b1, W2, b2, act, x, probes, order, mode):
     """Per-sample, per-probe estimates, shape (N, n_probes) (see the chunk)."""
-    N = x.shape[0]
-    est = np.zeros((N, probes.shape[1]))
-    cs = chunk_size(N)
-    for ci in range((N + cs - 1) // cs):
-        _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, ci * cs,
-                          min(N, (ci + 1) * cs), est)
-    return est
-
-
-@njit(cache=True, parallel=True, error_model="numpy")
-def hutchinson_parallel(W1T, b1, W2, b2, act, x, probes, order, mode):
-    """:func:`hutchinson_serial` with the chunks distributed over threads."""
     N = x.shape[0]
     est = np.zeros((N, probes.shape[1]))
     cs = chunk_size(N)
@@ -1096,7 +986,10 @@ def hutchinson_parallel(W1T, b1, W2, b2, act, x, probes, order, mode):
     return est
 
 
-@njit(cache=True, error_model="numpy")
+hutchinson_serial, hutchinson_parallel = drivers(hutchinson)
+
+
+@kernel
 def _jg_vector(W1T, W2, d1, w, hv, out):
     """out = J_g w = W2 diag(d1) W1 w."""
     n, m = W1T.shape
