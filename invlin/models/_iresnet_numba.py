@@ -33,7 +33,7 @@ import math
 import numpy as np
 from numba import prange
 
-from invlin.models._jit import drivers, kernel
+from invlin.models._jit import kernel
 
 TANH = 0
 SOFTPLUS = 1
@@ -389,7 +389,14 @@ def chunk_size(n_samples):
 
 
 @kernel
+def n_chunks(n_samples):
+    """Number of chunks of :func:`chunk_size` samples."""
+    cs = chunk_size(n_samples)
+    return (n_samples + cs - 1) // cs
+
+
 def _gradient_slots(n_chunks, B, n, m):
+    """Zeroed gradient slots (W1T, b1, W2, b2) for every chunk."""
     return (np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, m)),
             np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, n)))
 
@@ -429,7 +436,7 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, first,
     B, n, m = W1T.shape
     N = x.shape[0]
     cs = chunk_size(N)
-    n_chunks = (N + cs - 1) // cs
+    count = (N + cs - 1) // cs
     T = min(TILE, cs, N)
     cw = c / N
     X = np.empty((B + 1, n, T))
@@ -453,7 +460,7 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, first,
     sv = np.empty(T)
     hbar = np.empty((1, T))
     rg = np.empty(T)
-    for ci in range(first, n_chunks, step):
+    for ci in range(first, count, step):
         start = ci * cs
         stop = min(N, start + cs)
         gW1T = GW1T[ci]
@@ -657,37 +664,53 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, first,
                         xbar[j, s] = xnew[j, s]
 
 
-def objective(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
-    """Per-sample data term |phi(x_i) - t_i|^2_M and regulariser R(x_i), and chunk gradients.
-
-    The gradient slots hold the gradient of ``mean_i |phi(x_i)-t_i|^2_M - c mean_i R(x_i)``
-    split by chunk; their sum over the first axis (in order) is the gradient. The chunks are
-    dealt to at most PARALLEL_GROUPS groups (group g takes the chunks g, g + G, ...), each with
-    one set of work arrays; the parallel build runs the groups on threads. G depends only on
-    the number of samples, and every chunk has its own gradient slot and the same arithmetic
-    in both builds, so they give the same result bitwise.
-    """
+def _objective_outputs(W1T, x):
+    """Per-sample data term and regulariser, and the gradient slots of every chunk."""
     B, n, m = W1T.shape
     N = x.shape[0]
-    cs = chunk_size(N)
-    n_chunks = (N + cs - 1) // cs
-    data = np.empty(N)
-    reg = np.zeros(N)
-    gW1T, gb1, gW2, gb2 = _gradient_slots(n_chunks, B, n, m)
-    n_groups = min(PARALLEL_GROUPS, n_chunks)
+    return (np.empty(N), np.zeros(N)) + _gradient_slots(n_chunks(N), B, n, m)
+
+
+@kernel(parallel=True)
+def _objective_threads(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, data, reg, gW1T, gb1,
+                       gW2, gb2):
+    """:func:`_objective_chunks` on PARALLEL_GROUPS groups of chunks, the groups on threads."""
+    n_groups = min(PARALLEL_GROUPS, n_chunks(x.shape[0]))
     for g in prange(n_groups):
         _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, g, n_groups, data,
                           reg, gW1T, gb1, gW2, gb2)
-    return data, reg, gW1T, gb1, gW2, gb2
 
 
-objective_serial, objective_parallel = drivers(objective)
+def objective_serial(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
+    """Per-sample data term |phi(x_i) - t_i|^2_M and regulariser R(x_i), and chunk gradients.
+
+    Returns ``(data, reg, gW1T, gb1, gW2, gb2)``: the gradient slots hold the gradient of
+    ``mean_i |phi(x_i)-t_i|^2_M - c mean_i R(x_i)`` split by chunk; their sum over the first
+    axis (in order) is the gradient. Runs :func:`_objective_chunks` on all chunks in turn.
+    """
+    out = _objective_outputs(W1T, x)
+    _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, 0, 1, *out)
+    return out
+
+
+def objective_parallel(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
+    """:func:`objective_serial` with groups of chunks on threads.
+
+    The chunks are dealt to at most PARALLEL_GROUPS groups (group g takes the chunks g, g + G,
+    ...), each with one set of work arrays. G depends only on the number of samples, and every
+    chunk has its own gradient slot and the same arithmetic (the same body) as in the serial
+    driver, so the result is the same bitwise, for any number of threads.
+    """
+    out = _objective_outputs(W1T, x)
+    _objective_threads(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, *out)
+    return out
 
 
 @kernel
-def _reconstruction_chunk(W1T, b1, W2, b2, act, xhat, x, start, stop, data, singular, gW1T, gb1,
-                          gW2, gb2):
-    """Per-sample |xhat_i - x_i|^2 and gradient contributions of mean_i |phi^{-1}(u_i) - x_i|^2.
+def _reconstruction_chunks(W1T, b1, W2, b2, act, xhat, x, first, step, data, singular, GW1T, Gb1,
+                           GW2, Gb2):
+    """Per-sample |xhat_i - x_i|^2 and the gradient slots of mean_i |phi^{-1}(u_i) - x_i|^2 of
+    the chunks first, first + step, ...
 
     ``xhat = phi^{-1}(u)`` is given. Implicit function theorem: phi(xhat, theta) = u gives
     d xhat / d theta = -(D phi)^{-1} d phi / d theta, so the gradient is the parameter adjoint
@@ -717,43 +740,61 @@ def _reconstruction_chunk(W1T, b1, W2, b2, act, xhat, x, start, stop, data, sing
     P = np.empty((n, m))
     QT = np.empty((n, m))
     xnew = np.empty(n)
-    for s in range(start, stop):
-        _forward_sample(W1T, b1, W2, b2, act, REG_DIVERGENCE, xhat[s], xs, H, A, D1, D2, Js,
-                        Jinvs, Fs, tmp, work)
-        sign, _ = _inverse_logdet(Fs[B], work, Finv)
-        if sign == 0.0:
-            singular[s] = True
-        value = 0.0
-        for i in range(n):
-            d = xhat[s, i] - x[s, i]
-            value += d * d
-            rr[i] = 2.0 * d / N
-        data[s] = value
-        for j in range(n):
-            acc = 0.0
+    cs = chunk_size(N)
+    for ci in range(first, n_chunks(N), step):
+        gW1T = GW1T[ci]
+        gb1 = Gb1[ci]
+        gW2 = GW2[ci]
+        gb2 = Gb2[ci]
+        for s in range(ci * cs, min(N, (ci + 1) * cs)):
+            _forward_sample(W1T, b1, W2, b2, act, REG_DIVERGENCE, xhat[s], xs, H, A, D1, D2, Js,
+                            Jinvs, Fs, tmp, work)
+            sign, _ = _inverse_logdet(Fs[B], work, Finv)
+            if sign == 0.0:
+                singular[s] = True
+            value = 0.0
             for i in range(n):
-                acc += Finv[i, j] * rr[i]
-            xbar[j] = -acc
-        _backward_sample(W1T, W2, REG_NONE, 0.0, xs, A, D1, D2, Js, Jinvs, Fs, xbar, Fbar, Jbar,
-                         Fnew, abar, sv, hbar, P, QT, xnew, gW1T, gb1, gW2, gb2)
+                d = xhat[s, i] - x[s, i]
+                value += d * d
+                rr[i] = 2.0 * d / N
+            data[s] = value
+            for j in range(n):
+                acc = 0.0
+                for i in range(n):
+                    acc += Finv[i, j] * rr[i]
+                xbar[j] = -acc
+            _backward_sample(W1T, W2, REG_NONE, 0.0, xs, A, D1, D2, Js, Jinvs, Fs, xbar, Fbar,
+                             Jbar, Fnew, abar, sv, hbar, P, QT, xnew, gW1T, gb1, gW2, gb2)
 
 
-def reconstruction(W1T, b1, W2, b2, act, xhat, x):
-    """Per-sample squared errors, singular-Jacobian flags and chunk gradients (see the chunk)."""
+def _reconstruction_outputs(W1T, x):
     B, n, m = W1T.shape
     N = x.shape[0]
-    cs = chunk_size(N)
-    n_chunks = (N + cs - 1) // cs
-    data = np.empty(N)
-    singular = np.zeros(N, dtype=np.bool_)
-    gW1T, gb1, gW2, gb2 = _gradient_slots(n_chunks, B, n, m)
-    for ci in prange(n_chunks):
-        _reconstruction_chunk(W1T, b1, W2, b2, act, xhat, x, ci * cs, min(N, (ci + 1) * cs),
-                              data, singular, gW1T[ci], gb1[ci], gW2[ci], gb2[ci])
-    return data, singular, gW1T, gb1, gW2, gb2
+    return ((np.empty(N), np.zeros(N, dtype=np.bool_))
+            + _gradient_slots(n_chunks(N), B, n, m))
 
 
-reconstruction_serial, reconstruction_parallel = drivers(reconstruction)
+@kernel(parallel=True)
+def _reconstruction_threads(W1T, b1, W2, b2, act, xhat, x, data, singular, gW1T, gb1, gW2, gb2):
+    """:func:`_reconstruction_chunks` on PARALLEL_GROUPS groups of chunks, on threads."""
+    n_groups = min(PARALLEL_GROUPS, n_chunks(x.shape[0]))
+    for g in prange(n_groups):
+        _reconstruction_chunks(W1T, b1, W2, b2, act, xhat, x, g, n_groups, data, singular, gW1T,
+                               gb1, gW2, gb2)
+
+
+def reconstruction_serial(W1T, b1, W2, b2, act, xhat, x):
+    """Per-sample squared errors, singular-Jacobian flags and chunk gradients (see the chunks)."""
+    out = _reconstruction_outputs(W1T, x)
+    _reconstruction_chunks(W1T, b1, W2, b2, act, xhat, x, 0, 1, *out)
+    return out
+
+
+def reconstruction_parallel(W1T, b1, W2, b2, act, xhat, x):
+    """:func:`reconstruction_serial` with groups of chunks on threads (bitwise the same)."""
+    out = _reconstruction_outputs(W1T, x)
+    _reconstruction_threads(W1T, b1, W2, b2, act, xhat, x, *out)
+    return out
 
 
 @kernel
@@ -803,31 +844,50 @@ def _forward_chunk(W1T, b1, W2, b2, act, x, start, stop, out):
             out[s, j] = cur[j]
 
 
-def forward(W1T, b1, W2, b2, act, x):
-    """phi(x_i) for every sample."""
-    N, n = x.shape
-    out = np.empty((N, n))
+@kernel(parallel=True)
+def _forward_threads(W1T, b1, W2, b2, act, x, out):
+    N = x.shape[0]
     cs = chunk_size(N)
-    for ci in prange((N + cs - 1) // cs):
+    for ci in prange(n_chunks(N)):
         _forward_chunk(W1T, b1, W2, b2, act, x, ci * cs, min(N, (ci + 1) * cs), out)
+
+
+def forward_serial(W1T, b1, W2, b2, act, x):
+    """phi(x_i) for every sample."""
+    out = np.empty(x.shape)
+    _forward_chunk(W1T, b1, W2, b2, act, x, 0, x.shape[0], out)
     return out
 
 
-forward_serial, forward_parallel = drivers(forward)
+def forward_parallel(W1T, b1, W2, b2, act, x):
+    """:func:`forward_serial` with chunks of samples on threads (bitwise the same)."""
+    out = np.empty(x.shape)
+    _forward_threads(W1T, b1, W2, b2, act, x, out)
+    return out
 
 
-def jacobian(W1T, b1, W2, b2, act, x, mode):
+@kernel(parallel=True)
+def _jacobian_threads(W1T, b1, W2, b2, act, x, mode, jac, reg):
+    N = x.shape[0]
+    cs = chunk_size(N)
+    for ci in prange(n_chunks(N)):
+        _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, ci * cs, min(N, (ci + 1) * cs), jac, reg)
+
+
+def jacobian_serial(W1T, b1, W2, b2, act, x, mode):
     """Exact Jacobians (mode REG_DIVERGENCE, else zeros) and R(x_i) (see the chunk)."""
     N, n = x.shape
-    jac = np.zeros((N, n, n))
-    reg = np.empty(N)
-    cs = chunk_size(N)
-    for ci in prange((N + cs - 1) // cs):
-        _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, ci * cs, min(N, (ci + 1) * cs), jac, reg)
+    jac, reg = np.zeros((N, n, n)), np.empty(N)
+    _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, 0, N, jac, reg)
     return jac, reg
 
 
-jacobian_serial, jacobian_parallel = drivers(jacobian)
+def jacobian_parallel(W1T, b1, W2, b2, act, x, mode):
+    """:func:`jacobian_serial` with chunks of samples on threads (bitwise the same)."""
+    N, n = x.shape
+    jac, reg = np.zeros((N, n, n)), np.empty(N)
+    _jacobian_threads(W1T, b1, W2, b2, act, x, mode, jac, reg)
+    return jac, reg
 
 
 @kernel
@@ -903,20 +963,34 @@ def _norm(v):
     return math.sqrt(s)
 
 
-def inverse(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
-    """Preimages, iterations per sample and per-sample success (see the chunk)."""
-    N, n = u.shape
-    out = np.empty((N, n))
-    iters = np.zeros(N, dtype=np.int64)
-    ok = np.ones(N, dtype=np.bool_)
+def _inverse_outputs(u):
+    N = u.shape[0]
+    return np.empty(u.shape), np.zeros(N, dtype=np.int64), np.ones(N, dtype=np.bool_)
+
+
+@kernel(parallel=True)
+def _inverse_threads(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, out,
+                     iters, ok):
+    N = u.shape[0]
     cs = chunk_size(N)
-    for ci in prange((N + cs - 1) // cs):
+    for ci in prange(n_chunks(N)):
         _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch,
                        ci * cs, min(N, (ci + 1) * cs), out, iters, ok)
-    return out, iters, ok
 
 
-inverse_serial, inverse_parallel = drivers(inverse)
+def inverse_serial(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
+    """Preimages, iterations per sample and per-sample success (see the chunk)."""
+    out = _inverse_outputs(u)
+    _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, 0,
+                   u.shape[0], *out)
+    return out
+
+
+def inverse_parallel(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
+    """:func:`inverse_serial` with chunks of samples on threads (bitwise the same)."""
+    out = _inverse_outputs(u)
+    _inverse_threads(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, *out)
+    return out
 
 
 @kernel
@@ -975,18 +1049,27 @@ def _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, start, stop,
             est[s, p] = total
 
 
-def hutchinson(W1T, b1, W2, b2, act, x, probes, order, mode):
-    """Per-sample, per-probe estimates, shape (N, n_probes) (see the chunk)."""
+@kernel(parallel=True)
+def _hutchinson_threads(W1T, b1, W2, b2, act, x, probes, order, mode, est):
     N = x.shape[0]
-    est = np.zeros((N, probes.shape[1]))
     cs = chunk_size(N)
-    for ci in prange((N + cs - 1) // cs):
+    for ci in prange(n_chunks(N)):
         _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, ci * cs,
                           min(N, (ci + 1) * cs), est)
+
+
+def hutchinson_serial(W1T, b1, W2, b2, act, x, probes, order, mode):
+    """Per-sample, per-probe estimates, shape (N, n_probes) (see the chunk)."""
+    est = np.zeros((x.shape[0], probes.shape[1]))
+    _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, 0, x.shape[0], est)
     return est
 
 
-hutchinson_serial, hutchinson_parallel = drivers(hutchinson)
+def hutchinson_parallel(W1T, b1, W2, b2, act, x, probes, order, mode):
+    """:func:`hutchinson_serial` with chunks of samples on threads (bitwise the same)."""
+    est = np.zeros((x.shape[0], probes.shape[1]))
+    _hutchinson_threads(W1T, b1, W2, b2, act, x, probes, order, mode, est)
+    return est
 
 
 @kernel

@@ -14,44 +14,22 @@ changing an option here, delete the ``__pycache__`` directories of ``invlin/mode
 
 from __future__ import annotations
 
-import types
-
 from numba import njit
 
 #: The only fast-math flags invlin uses: reassociation and contraction (rounding changes only).
 FASTMATH = frozenset({"reassoc", "contract"})
 
 
-def kernel(func=None, *, fastmath: bool = False, inline: str = "never"):
-    """``numba.njit`` with invlin's options; ``fastmath=True`` adds the flag set FASTMATH."""
-    options = dict(cache=True, error_model="numpy", inline=inline)
+def kernel(func=None, *, fastmath: bool = False, parallel: bool = False):
+    """``numba.njit`` with invlin's options; ``fastmath=True`` adds the flag set FASTMATH.
+
+    ``parallel=True`` is for the small drivers that run a kernel's body on chunks of samples
+    with ``prange``; the serial path calls the body directly, so each body is compiled once
+    for it, and the parallel driver is a distinct function with its own cache entry.
+    """
+    options = dict(cache=True, error_model="numpy", parallel=parallel)
     if fastmath:
         options["fastmath"] = set(FASTMATH)
     if func is None:
         return njit(**options)
     return njit(**options)(func)
-
-
-def drivers(func, *, fastmath: bool = False):
-    """Serial and parallel builds of one driver source, whose loop over chunks is a ``prange``.
-
-    Returns ``(serial, parallel)``. Without ``parallel=True`` Numba compiles ``prange`` as
-    ``range``, so both builds run the same body over the same chunks. Numba's cache index is
-    keyed on the function's module, qualified name and first line, and not on the ``parallel``
-    option, so the two builds compiled from one function would overwrite (and load) each other's
-    cache entries: each build is therefore compiled from its own copy of the function, named
-    ``<name>_serial`` and ``<name>_parallel``, which gives it its own cache files.
-    """
-    builds = []
-    for suffix, parallel in (("serial", False), ("parallel", True)):
-        name = f"{func.__name__}_{suffix}"
-        copy = types.FunctionType(func.__code__, func.__globals__, name, func.__defaults__,
-                                  func.__closure__)
-        copy.__qualname__ = f"{func.__qualname__}_{suffix}"
-        copy.__module__ = func.__module__
-        copy.__doc__ = func.__doc__
-        options = dict(cache=True, error_model="numpy", parallel=parallel)
-        if fastmath:
-            options["fastmath"] = set(FASTMATH)
-        builds.append(njit(**options)(copy))
-    return tuple(builds)
