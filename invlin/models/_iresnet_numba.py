@@ -42,6 +42,12 @@ REG_NONE = 0
 REG_LOGDET = 1
 REG_DIVERGENCE = 2
 
+# data term of the objective kernel: |phi(x) - t|^2, |phi(x) - t|^2_M, or none with t the
+# adjoint of the output given (the reconstruction loss, by the implicit function theorem)
+DATA_EUCLIDEAN = 0
+DATA_METRIC = 1
+DATA_ADJOINT = 2
+
 
 # -- activation ---------------------------------------------------------------------------------
 # tanh through expm1, written out so that loops over it vectorise (a libm call in a loop does not
@@ -259,111 +265,6 @@ def _forward_sample(W1T, b1, W2, b2, act, mode, x0, xs, H, A, D1, D2, Js, Jinvs,
     return reg
 
 
-@kernel
-def _backward_sample(W1T, W2, mode, cw, xs, A, D1, D2, Js, Jinvs, Fs, xbar, Fbar, Jbar, Fnew,
-                     abar, sv, hbar, P, QT, xnew, gW1T, gb1, gW2, gb2):
-    """Reverse sweep of one sample, accumulating into the gradient slots.
-
-    ``xbar`` enters as the adjoint of the network output. The regulariser term enters as
-    ``-cw * R`` with R = sum_k log det J_k (REG_LOGDET) or tr(J_B ... J_1) (REG_DIVERGENCE).
-    """
-    B, n, m = W1T.shape
-    if mode == REG_DIVERGENCE:
-        for i in range(n):
-            for j in range(n):
-                Fbar[i, j] = -cw if i == j else 0.0
-    for k in range(B - 1, -1, -1):
-        w1t = W1T[k]
-        w2 = W2[k]
-        a = A[k]
-        d1 = D1[k]
-        d2 = D2[k]
-        xprev = xs[k]
-        if mode == REG_LOGDET:
-            # d log det J / dJ = J^{-T}
-            for i in range(n):
-                for j in range(n):
-                    Jbar[i, j] = -cw * Jinvs[k, j, i]
-        elif mode == REG_DIVERGENCE:
-            # F_k = J_k F_{k-1}: Jbar = Fbar F_{k-1}^T, Fbar <- J_k^T Fbar
-            for i in range(n):
-                for j in range(n):
-                    s = 0.0
-                    for q in range(n):
-                        s += Fbar[i, q] * Fs[k, j, q]
-                    Jbar[i, j] = s
-            for i in range(n):
-                for j in range(n):
-                    s = 0.0
-                    for q in range(n):
-                        s += Js[k, q, i] * Fbar[q, j]
-                    Fnew[i, j] = s
-            for i in range(n):
-                for j in range(n):
-                    Fbar[i, j] = Fnew[i, j]
-        # adjoint of act(h) from the block output
-        for r in range(m):
-            abar[r] = 0.0
-        for i in range(n):
-            xi = xbar[i]
-            for r in range(m):
-                abar[r] += w2[i, r] * xi
-        if mode != REG_NONE:
-            # QT[j, r] = (W2^T Jbar)[r, j];  P[i, r] = (Jbar W1^T)[i, r]
-            for j in range(n):
-                for r in range(m):
-                    QT[j, r] = 0.0
-            for i in range(n):
-                for j in range(n):
-                    jb = Jbar[i, j]
-                    for r in range(m):
-                        QT[j, r] += w2[i, r] * jb
-            for i in range(n):
-                for r in range(m):
-                    P[i, r] = 0.0
-                for j in range(n):
-                    jb = Jbar[i, j]
-                    for r in range(m):
-                        P[i, r] += jb * w1t[j, r]
-            # adjoint of act'(h_r): s_r = sum_j (W2^T Jbar)[r, j] W1[r, j]
-            for r in range(m):
-                sv[r] = 0.0
-            for j in range(n):
-                for r in range(m):
-                    sv[r] += QT[j, r] * w1t[j, r]
-            for r in range(m):
-                hbar[r] = abar[r] * d1[r] + sv[r] * d2[r]
-        else:
-            for r in range(m):
-                hbar[r] = abar[r] * d1[r]
-        # parameter adjoints
-        g1 = gW1T[k]
-        g2 = gW2[k]
-        for i in range(n):
-            xi = xbar[i]
-            gb2[k, i] += xi
-            for r in range(m):
-                g2[i, r] += xi * a[r]
-        for j in range(n):
-            xj = xprev[j]
-            for r in range(m):
-                g1[j, r] += hbar[r] * xj
-        for r in range(m):
-            gb1[k, r] += hbar[r]
-        if mode != REG_NONE:
-            for i in range(n):
-                for r in range(m):
-                    g2[i, r] += d1[r] * P[i, r]
-            for j in range(n):
-                for r in range(m):
-                    g1[j, r] += d1[r] * QT[j, r]
-        # adjoint of the block input
-        for j in range(n):
-            xnew[j] = xbar[j] + _dot(w1t[j], hbar)
-        for j in range(n):
-            xbar[j] = xnew[j]
-
-
 # -- kernels over samples -------------------------------------------------------------------------
 # -- chunk bodies ---------------------------------------------------------------------------------
 # Every kernel below processes the samples [start, stop) of one chunk. Each has a serial and a
@@ -420,7 +321,7 @@ def _dot_rows(U, a, V, b, S):
 
 
 @kernel(fastmath=True)
-def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, first, step, data, reg,
+def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, step, data, reg,
                       GW1T, Gb1, GW2, Gb2):
     """Data term, regulariser and gradient slots of the chunks first, first + step, ...
 
@@ -429,8 +330,8 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, first,
     on its last axis, and every
     inner loop runs over those samples, so that LLVM vectorises across samples (the
     per-sample loops over the small dimension n would not vectorise). The mathematics per
-    sample is that of :func:`_forward_sample` and :func:`_backward_sample`; only the order of
-    some sums differs. The parameter adjoints are sums over the samples (eight partial sums,
+    sample is that of :func:`_forward_sample` (and of the reverse sweep written out per
+    sample in the module docstring); only the order of some sums differs. The parameter adjoints are sums over the samples (eight partial sums,
     :func:`_dot_rows`).
     """
     B, n, m = W1T.shape
@@ -558,7 +459,12 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, first,
                     res[i, s] = X[B, i, s] - t[t0 + s, i]
             for s in range(S):
                 value[s] = 0.0
-            if use_metric:
+            if data_kind == DATA_ADJOINT:
+                # t holds the adjoint of the output itself; no data term
+                for i in range(n):
+                    for s in range(S):
+                        xbar[i, s] = t[t0 + s, i]
+            elif data_kind == DATA_METRIC:
                 for i in range(n):
                     for s in range(S):
                         sv[s] = 0.0
@@ -672,13 +578,30 @@ def _objective_outputs(W1T, x):
 
 
 @kernel(parallel=True)
-def _objective_threads(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, data, reg, gW1T, gb1,
+def _objective_threads(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, data, reg, gW1T, gb1,
                        gW2, gb2):
     """:func:`_objective_chunks` on PARALLEL_GROUPS groups of chunks, the groups on threads."""
     n_groups = min(PARALLEL_GROUPS, n_chunks(x.shape[0]))
     for g in prange(n_groups):
-        _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, g, n_groups, data,
+        _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, g, n_groups, data,
                           reg, gW1T, gb1, gW2, gb2)
+
+
+def _objective(parallel, W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind):
+    """Run the objective body on all chunks: in turn, or in groups on threads (``parallel``).
+
+    The chunks are dealt to at most PARALLEL_GROUPS groups (group g takes the chunks g, g + G,
+    ...), each with one set of work arrays. G depends only on the number of samples, and every
+    chunk has its own gradient slot and the same arithmetic (the same body) on both paths, so
+    the result is the same bitwise, for any number of threads.
+    """
+    out = _objective_outputs(W1T, x)
+    args = (W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind)
+    if parallel:
+        _objective_threads(*args, *out)
+    else:
+        _objective_chunks(*args, 0, 1, *out)
+    return out
 
 
 def objective_serial(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
@@ -686,115 +609,31 @@ def objective_serial(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
 
     Returns ``(data, reg, gW1T, gb1, gW2, gb2)``: the gradient slots hold the gradient of
     ``mean_i |phi(x_i)-t_i|^2_M - c mean_i R(x_i)`` split by chunk; their sum over the first
-    axis (in order) is the gradient. Runs :func:`_objective_chunks` on all chunks in turn.
+    axis (in order) is the gradient.
     """
-    out = _objective_outputs(W1T, x)
-    _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, 0, 1, *out)
-    return out
+    kind = DATA_METRIC if use_metric else DATA_EUCLIDEAN
+    return _objective(False, W1T, b1, W2, b2, act, mode, c, x, t, M, kind)
 
 
 def objective_parallel(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
-    """:func:`objective_serial` with groups of chunks on threads.
+    """:func:`objective_serial` with groups of chunks on threads (bitwise the same)."""
+    kind = DATA_METRIC if use_metric else DATA_EUCLIDEAN
+    return _objective(True, W1T, b1, W2, b2, act, mode, c, x, t, M, kind)
 
-    The chunks are dealt to at most PARALLEL_GROUPS groups (group g takes the chunks g, g + G,
-    ...), each with one set of work arrays. G depends only on the number of samples, and every
-    chunk has its own gradient slot and the same arithmetic (the same body) as in the serial
-    driver, so the result is the same bitwise, for any number of threads.
+
+def adjoint_gradient_serial(W1T, b1, W2, b2, act, x, xbar):
+    """Chunk gradient slots of sum_i <xbar_i, phi(x_i)> for fixed output adjoints ``xbar``.
+
+    The reverse sweep of the objective body without data term or regulariser.
     """
-    out = _objective_outputs(W1T, x)
-    _objective_threads(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, *out)
-    return out
+    M = np.zeros((W1T.shape[1], W1T.shape[1]))
+    return _objective(False, W1T, b1, W2, b2, act, REG_NONE, 0.0, x, xbar, M, DATA_ADJOINT)[2:]
 
 
-@kernel
-def _reconstruction_chunks(W1T, b1, W2, b2, act, xhat, x, first, step, data, singular, GW1T, Gb1,
-                           GW2, Gb2):
-    """Per-sample |xhat_i - x_i|^2 and the gradient slots of mean_i |phi^{-1}(u_i) - x_i|^2 of
-    the chunks first, first + step, ...
-
-    ``xhat = phi^{-1}(u)`` is given. Implicit function theorem: phi(xhat, theta) = u gives
-    d xhat / d theta = -(D phi)^{-1} d phi / d theta, so the gradient is the parameter adjoint
-    of phi at xhat with output adjoint -(D phi)^{-T} 2 (xhat - x) / N.
-    """
-    B, n, m = W1T.shape
-    N = x.shape[0]
-    xs = np.empty((B + 1, n))
-    H = np.empty((B, m))
-    A = np.empty((B, m))
-    D1 = np.empty((B, m))
-    D2 = np.empty((B, m))
-    Js = np.empty((B, n, n))
-    Jinvs = np.empty((B, n, n))
-    Fs = np.empty((B + 1, n, n))
-    Finv = np.empty((n, n))
-    tmp = np.empty(m)
-    work = np.empty((n, n))
-    xbar = np.empty(n)
-    rr = np.empty(n)
-    Fbar = np.empty((n, n))
-    Jbar = np.empty((n, n))
-    Fnew = np.empty((n, n))
-    abar = np.empty(m)
-    sv = np.empty(m)
-    hbar = np.empty(m)
-    P = np.empty((n, m))
-    QT = np.empty((n, m))
-    xnew = np.empty(n)
-    cs = chunk_size(N)
-    for ci in range(first, n_chunks(N), step):
-        gW1T = GW1T[ci]
-        gb1 = Gb1[ci]
-        gW2 = GW2[ci]
-        gb2 = Gb2[ci]
-        for s in range(ci * cs, min(N, (ci + 1) * cs)):
-            _forward_sample(W1T, b1, W2, b2, act, REG_DIVERGENCE, xhat[s], xs, H, A, D1, D2, Js,
-                            Jinvs, Fs, tmp, work)
-            sign, _ = _inverse_logdet(Fs[B], work, Finv)
-            if sign == 0.0:
-                singular[s] = True
-            value = 0.0
-            for i in range(n):
-                d = xhat[s, i] - x[s, i]
-                value += d * d
-                rr[i] = 2.0 * d / N
-            data[s] = value
-            for j in range(n):
-                acc = 0.0
-                for i in range(n):
-                    acc += Finv[i, j] * rr[i]
-                xbar[j] = -acc
-            _backward_sample(W1T, W2, REG_NONE, 0.0, xs, A, D1, D2, Js, Jinvs, Fs, xbar, Fbar,
-                             Jbar, Fnew, abar, sv, hbar, P, QT, xnew, gW1T, gb1, gW2, gb2)
-
-
-def _reconstruction_outputs(W1T, x):
-    B, n, m = W1T.shape
-    N = x.shape[0]
-    return ((np.empty(N), np.zeros(N, dtype=np.bool_))
-            + _gradient_slots(n_chunks(N), B, n, m))
-
-
-@kernel(parallel=True)
-def _reconstruction_threads(W1T, b1, W2, b2, act, xhat, x, data, singular, gW1T, gb1, gW2, gb2):
-    """:func:`_reconstruction_chunks` on PARALLEL_GROUPS groups of chunks, on threads."""
-    n_groups = min(PARALLEL_GROUPS, n_chunks(x.shape[0]))
-    for g in prange(n_groups):
-        _reconstruction_chunks(W1T, b1, W2, b2, act, xhat, x, g, n_groups, data, singular, gW1T,
-                               gb1, gW2, gb2)
-
-
-def reconstruction_serial(W1T, b1, W2, b2, act, xhat, x):
-    """Per-sample squared errors, singular-Jacobian flags and chunk gradients (see the chunks)."""
-    out = _reconstruction_outputs(W1T, x)
-    _reconstruction_chunks(W1T, b1, W2, b2, act, xhat, x, 0, 1, *out)
-    return out
-
-
-def reconstruction_parallel(W1T, b1, W2, b2, act, xhat, x):
-    """:func:`reconstruction_serial` with groups of chunks on threads (bitwise the same)."""
-    out = _reconstruction_outputs(W1T, x)
-    _reconstruction_threads(W1T, b1, W2, b2, act, xhat, x, *out)
-    return out
+def adjoint_gradient_parallel(W1T, b1, W2, b2, act, x, xbar):
+    """:func:`adjoint_gradient_serial` with groups of chunks on threads (bitwise the same)."""
+    M = np.zeros((W1T.shape[1], W1T.shape[1]))
+    return _objective(True, W1T, b1, W2, b2, act, REG_NONE, 0.0, x, xbar, M, DATA_ADJOINT)[2:]
 
 
 @kernel

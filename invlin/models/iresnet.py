@@ -324,10 +324,16 @@ class IResNet(InvertibleModel):
         if u.shape != x.shape:
             raise ValueError(f"x must have the shape of u {u.shape}, got {x.shape}")
         xhat = self.inverse(u, tol=1e-12)
-        data, singular, *slots = self._run("reconstruction", x.shape[0], xhat, x)
-        if np.any(singular):
-            raise InversionError("D phi is singular at an inverted point")
-        return float(np.mean(data)), self._flat_gradient(*slots)
+        n_samples = x.shape[0]
+        jac, _ = self._run("jacobian", n_samples, xhat, _kernels.REG_DIVERGENCE)
+        error = xhat - x
+        # output adjoint -(D phi)^{-T} 2 (xhat - x) / N, one small solve per sample
+        try:
+            xbar = -np.linalg.solve(jac.transpose(0, 2, 1), (2.0 / n_samples) * error[:, :, None])
+        except np.linalg.LinAlgError:
+            raise InversionError("D phi is singular at an inverted point") from None
+        slots = self._run("adjoint_gradient", n_samples, xhat, np.ascontiguousarray(xbar[:, :, 0]))
+        return float(np.mean(np.sum(error * error, axis=1))), self._flat_gradient(*slots)
 
 
 def _ordered_sum(slots: np.ndarray) -> np.ndarray:
