@@ -15,8 +15,11 @@ are pulled back through
 
 which needs ``act''`` (the second derivative of the network). Kernels loop over fixed chunks
 of samples whose size depends only on the number of samples (serially, or with ``prange`` in
-the ``*_parallel`` drivers); each chunk writes its own gradient slot and the slots are summed
-afterwards in a fixed order, so results do not depend on the number of threads.
+the ``_*_threads`` drivers, which call the same bodies); each chunk writes its own gradient
+slot and the slots are summed afterwards in a fixed order, so results do not depend on the
+number of threads. Compile options come from :mod:`invlin.models._jit`; the sums over samples
+and the dot products use its fast-math flags (reassociation and contraction only, see
+``docs/engine.md``).
 
 The training objective (:func:`_objective_chunks`) holds a chunk in a structure-of-arrays layout
 (samples on the last axis) so that its inner loops vectorise across samples. Kernels are
@@ -266,11 +269,11 @@ def _forward_sample(W1T, b1, W2, b2, act, mode, x0, xs, H, A, D1, D2, Js, Jinvs,
 
 
 # -- kernels over samples -------------------------------------------------------------------------
-# -- chunk bodies ---------------------------------------------------------------------------------
-# Every kernel below processes the samples [start, stop) of one chunk. Each has a serial and a
-# parallel driver (prange over the chunks); both visit the same chunks with the same arithmetic,
-# so they give bitwise identical results, and the class picks the parallel one only for enough
-# work to pay for the thread pool.
+# Every kernel below is one body over a range of samples (or of chunks). ``<name>_serial`` calls
+# the body on everything; ``<name>_parallel`` calls the small ``_<name>_threads`` driver, a
+# ``prange`` over fixed chunks that calls the same body, so both give bitwise identical results
+# for any number of threads, and the class picks the parallel one only for enough work to pay
+# for the thread pool.
 # Samples per tile of the structure-of-arrays objective kernel: long enough for the vectorised
 # loops over samples to amortise their set-up, short enough for a tile's work arrays
 # (about 3 B m TILE doubles, 0.8 MB for the canonical 4 x 64 network) to stay in L2.
@@ -330,9 +333,11 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, 
     on its last axis, and every
     inner loop runs over those samples, so that LLVM vectorises across samples (the
     per-sample loops over the small dimension n would not vectorise). The mathematics per
-    sample is that of :func:`_forward_sample` (and of the reverse sweep written out per
-    sample in the module docstring); only the order of some sums differs. The parameter adjoints are sums over the samples (eight partial sums,
-    :func:`_dot_rows`).
+    sample is that of :func:`_forward_sample` followed by the reverse sweep of the module
+    docstring; only the order of some sums differs. The parameter adjoints are sums over the
+    samples (:func:`_dot_rows`, vectorised by the fast-math flags). ``data_kind`` selects the
+    data term: DATA_EUCLIDEAN |phi(x) - t|^2, DATA_METRIC |phi(x) - t|^2_M, or DATA_ADJOINT
+    (no data term; ``t`` is the adjoint of the output, as for the reconstruction loss).
     """
     B, n, m = W1T.shape
     N = x.shape[0]
