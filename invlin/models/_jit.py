@@ -14,10 +14,24 @@ changing an option here, delete the ``__pycache__`` directories of ``invlin/mode
 
 from __future__ import annotations
 
+import os
+
+import numba
 from numba import njit
 
 #: The only fast-math flags invlin uses: reassociation and contraction (rounding changes only).
 FASTMATH = frozenset({"reassoc", "contract"})
+
+#: Threading layer of the parallel drivers unless ``NUMBA_THREADING_LAYER`` chooses another.
+#: Measured on a loaded 2-core machine (docs/engine.md, "Threading layer"): a parallel region
+#: of the canonical objective took a median 95x the serial time with OpenMP (worst 119 ms for a
+#: 0.6 ms serial call) and 6x with the workqueue layer (worst 47 ms). The workqueue layer does
+#: not support parallel kernels launched from several Python threads at once; a program that
+#: does so sets NUMBA_THREADING_LAYER=omp (or tbb).
+THREADING_LAYER = "workqueue"
+
+if not os.environ.get("NUMBA_THREADING_LAYER"):
+    numba.config.THREADING_LAYER = THREADING_LAYER
 
 
 def kernel(func=None, *, fastmath: bool = False, parallel: bool = False):

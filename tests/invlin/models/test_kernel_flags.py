@@ -6,6 +6,9 @@ stay within their rounding bound, and results do not depend on the number of thr
 """
 
 import math
+import os
+import subprocess
+import sys
 
 import numba
 import numpy as np
@@ -208,3 +211,14 @@ def test_parallel_kernels_with_flags_do_not_depend_on_the_thread_count():
         numba.set_num_threads(before)
     for a, b in zip(*runs):
         np.testing.assert_array_equal(a, b)  # bitwise: the chunking is fixed
+
+
+@pytest.mark.parametrize("chosen, expected", [(None, _jit.THREADING_LAYER), ("omp", "omp")])
+def test_threading_layer_is_invlins_unless_the_user_chooses_one(chosen, expected):
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    if chosen is not None:
+        env["NUMBA_THREADING_LAYER"] = chosen
+    code = "import numba, invlin.models; print(numba.config.THREADING_LAYER)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
+                         text=True, timeout=300).stdout.split()
+    assert out[-1] == expected
