@@ -161,13 +161,15 @@ def test_adjoint_gradient_kernel_propagates_nan(driver):
         assert not np.all(np.isfinite(slot.sum(axis=0)))
 
 
-def test_nan_in_a_weight_reaches_every_sample():
-    model, x, t = _model_and_batch()
-    W1T, b1, W2, b2 = model._kernel_weights()
-    W2[1, 0, 3] = np.nan
-    data, _, *slots = kernels.objective_serial(W1T, b1, W2, b2, model._act(),
-                                               kernels.REG_DIVERGENCE, 0.3, x, t,
-                                               np.zeros((2, 2)), False)
+@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+@pytest.mark.parametrize("which", range(4))
+def test_nan_in_a_weight_reaches_every_sample(which, activation):
+    # W1T, b1 reach the samples through the activation (tanh(NaN) must be NaN), W2, b2 directly
+    model, x, t = _model_and_batch(activation)
+    weights = model._kernel_weights()
+    weights[which].reshape(-1)[3] = np.nan
+    data, _, *slots = kernels.objective_serial(*weights, model._act(), kernels.REG_DIVERGENCE,
+                                               0.3, x, t, np.zeros((2, 2)), False)
     _assert_nonfinite_reaches(data, slots, range(x.shape[0]))
 
 
