@@ -1,27 +1,48 @@
-"""Speed of the Numba training engine against the same training step in PyTorch eager.
+"""Speed of the Numba training engine against the same training step in PyTorch eager and JAX.
 
 Run: ``python benchmarks/bench_engine.py [--repeats 30] [--quick] [--threads N] [--skip-startup]
-[--clock wall|cpu] [--parallel-min-work N] [--json PATH]``.
+[--skip-threading] [--clock wall|cpu] [--parallel-min-work N] [--json PATH]``.
 
-Canonical problem (issue 4): a 2-D IResNet with 4 blocks of width 64, a batch of 512 points of
-the bimodal toy problem, float64, exact Jacobian; one Adam step (objective value and exact
-gradient, Adam update, spectral projection) with the divergence loss and one with the log-det
-loss (z-form, weight 2 delta^2).
+Canonical problem (issues 4 and 12): a 2-D IResNet with 4 blocks of width 64, a batch of 512
+points of the bimodal toy problem, float64, exact Jacobian; one projected Adam step with the
+divergence loss and one with the log-det loss (z-form, weight 2 delta^2).
 
-Baseline: the same step in PyTorch eager, float64, same initial parameters and batch: phi built
-from ``torch.tanh`` and matrix products, the 2x2 Jacobian by ``torch.autograd.grad`` of each
-output component with ``create_graph=True`` (double backward for the gradient), the log-det by
-``torch.linalg.slogdet`` of the product Jacobian, ``torch.optim.Adam`` with the same
-hyper-parameters, and the same projection (exact spectral norms by ``torch.linalg.matrix_norm``,
-rescaling W1, W2 of a block whose bound exceeds L). Both run in this process, interleaved
-(Numba step, PyTorch step, Numba step, ...); the reported speed-up is the median of the paired
-ratios t_torch / t_numba.
+invlin's step is the step as a user runs it: ``invlin.train(model, problem, loss,
+steps=STEPS, batch_size=512, ...)`` timed over STEPS steps and divided by STEPS, so it includes
+the sampling of a fresh batch, input validation, the exact objective and gradient, Adam, the
+spectral projection, the stopping-rule gradient norm and the invertibility certificate.
 
-Also measured: start-up with an empty Numba cache (cold: compilation) and with a filled one
-(warm), each in a fresh subprocess with ``NUMBA_CACHE_DIR`` pointing to a new temporary
-directory; time per step against the batch size (10^2 .. 10^5); and, for ``DiagonalNet``
-(divergence objective on random data in the standard basis, plus Adam and projection), time per
-step against the dimension (10 .. 10^4).
+Baselines, each timed over STEPS steps on a fixed batch and divided by STEPS:
+
+* PyTorch eager, float64: phi from ``torch.tanh`` and matrix products, the 2x2 Jacobian by
+  ``torch.autograd.grad`` of each output component with ``create_graph=True`` (double backward
+  for the gradient), the log-det by ``torch.linalg.slogdet`` of the product Jacobian,
+  ``torch.optim.Adam`` with the same hyper-parameters, and the same projection (exact spectral
+  norms by ``torch.linalg.matrix_norm``, rescaling W1, W2 of a block whose bound exceeds L).
+* JAX (optional, when ``jax`` is installed; not a dependency of invlin): the whole step (loss,
+  exact Jacobian by ``jax.jacfwd``, gradient, Adam and the projection) under one ``jax.jit``,
+  float64.
+
+All run in this process, interleaved (invlin, PyTorch, JAX, invlin, ...); each reported speed-up
+is the median of the paired ratios t_baseline / t_invlin, with quartiles.
+
+Also measured:
+
+* Gflop/s of invlin's objective kernel and of its whole step (flops counted from the kernel's
+  loops, :func:`canonical_flops`), as a fraction of the peak measured by a small FMA loop
+  (:func:`fma_peak`: 64 independent multiply-add chains kept in vector registers).
+* Where invlin's step spends its time: the objective kernel, sampling, projection, Adam.
+* Start-up: ``invlin warmup`` in a fresh process with an empty ``NUMBA_CACHE_DIR`` (cold:
+  compilation) and again with the filled cache (warm).
+* Threading layers under load: the parallel objective driver against the serial one, each in a
+  fresh subprocess per layer (``NUMBA_THREADING_LAYER`` = omp, workqueue), while two busy-loop
+  processes load the 2 cores.
+* Time per step against the batch size (10^2 .. 10^5) and, for ``DiagonalNet`` (divergence
+  objective on random data in the standard basis, plus Adam and projection), against the
+  dimension (10 .. 10^4), with the time per unit of work normalised to the largest size, in
+  wall time and in process CPU time.
+
+The load average (``/proc/loadavg``) is recorded at the start and the end of every section.
 """
 
 from __future__ import annotations
@@ -29,16 +50,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
+from numba import njit
 
+import invlin
 from invlin.losses import Loss
-from invlin.models.diagonal_net import DiagonalNet
+from invlin.models import _iresnet_numba as kernels
 from invlin.models import iresnet as iresnet_module
+from invlin.models.diagonal_net import DiagonalNet
 from invlin.models.iresnet import IResNet
 from invlin.priors import GaussianMixture
 from invlin.problem import LinearInverseProblem
@@ -46,6 +71,10 @@ from invlin.training import Adam
 
 LEARNING_RATE = 1e-3
 LIPSCHITZ = 0.9
+BATCH = 512
+BLOCKS, WIDTH, DIM = 4, 64, 2
+#: Steps per timed sample (the per-step time is the sample's time divided by this).
+STEPS = 10
 
 
 def make_problem(delta: float = 0.3) -> LinearInverseProblem:
@@ -55,23 +84,27 @@ def make_problem(delta: float = 0.3) -> LinearInverseProblem:
     return LinearInverseProblem(np.array([[1.2, 0.3], [-0.2, 0.6]]), delta, prior)
 
 
-class NumbaStep:
-    """One projected-Adam step of invlin's engine on a fixed batch."""
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages (/proc/loadavg)."""
+    return [float(v) for v in os.getloadavg()]
 
-    def __init__(self, model, loss, samples, problem):
-        self.model, self.loss, self.samples, self.problem = model, loss, samples, problem
-        self.adam = Adam(LEARNING_RATE)
+
+class TrainSteps:
+    """STEPS steps of ``invlin.train`` on a model that keeps training from call to call."""
+
+    def __init__(self, model, problem, regulariser, seed):
+        self.model, self.problem, self.regulariser, self.seed = model, problem, regulariser, seed
 
     def __call__(self):
-        model = self.model
-        _, grad = self.loss.value_and_grad(model, self.samples, self.problem)
-        model.set_parameters(self.adam.step(model.get_parameters(), grad))
-        model.project()
+        self.seed += 1
+        invlin.train(self.model, self.problem, self.regulariser, form="z", steps=STEPS,
+                     batch_size=BATCH, learning_rate=LEARNING_RATE, seed=self.seed,
+                     progress=False)
 
 
 class TorchStep:
     """The same step in PyTorch eager (``invlin.adapters.torch.TorchIResNet``: autograd for
-    the Jacobian terms)."""
+    the Jacobian terms) on a fixed batch."""
 
     def __init__(self, model: IResNet, regulariser: str, samples, weight: float):
         import torch
@@ -85,7 +118,7 @@ class TorchStep:
         self.t = torch.tensor(samples.z)
         self.regulariser, self.weight = regulariser, weight
 
-    def __call__(self):
+    def step(self):
         module = self.module
         self.optimiser.zero_grad()
         out, J = module.forward_and_jacobian(self.x.clone().requires_grad_(True))
@@ -97,6 +130,67 @@ class TorchStep:
         value.backward()
         self.optimiser.step()
         module.project()
+
+    def __call__(self):
+        for _ in range(STEPS):
+            self.step()
+
+
+class JaxStep:
+    """The same step with the whole step (loss, exact Jacobian, gradient, Adam, projection)
+    under one ``jax.jit``, float64, on a fixed batch."""
+
+    def __init__(self, model: IResNet, regulariser: str, samples, weight: float):
+        import jax
+        import jax.numpy as jnp
+
+        jax.config.update("jax_enable_x64", True)
+        self.jax = jax
+        B = model.blocks
+        W1, b1, W2, b2 = (np.array(a) for a in model._views(model.get_parameters()))
+        params = tuple(jnp.asarray(a) for a in (W1, b1, W2, b2))
+        beta1, beta2, eps = 0.9, 0.999, 1e-8
+
+        def phi(p, x):
+            w1, c1, w2, c2 = p
+            for k in range(B):
+                x = x + w2[k] @ jnp.tanh(w1[k] @ x + c1[k]) + c2[k]
+            return x
+
+        def loss(p, x, t):
+            out = jax.vmap(lambda xi: phi(p, xi))(x)
+            J = jax.vmap(jax.jacfwd(lambda xi: phi(p, xi)))(x)
+            if regulariser == "logdet":
+                R = jnp.linalg.slogdet(J)[1]
+            else:
+                R = jnp.trace(J, axis1=1, axis2=2)
+            return jnp.mean(jnp.sum((out - t) ** 2, axis=1)) - weight * jnp.mean(R)
+
+        def step(p, m, v, count, x, t):
+            g = jax.grad(loss)(p, x, t)
+            count = count + 1
+            m = tuple(beta1 * mi + (1 - beta1) * gi for mi, gi in zip(m, g))
+            v = tuple(beta2 * vi + (1 - beta2) * gi * gi for vi, gi in zip(v, g))
+            p = tuple(pi - LEARNING_RATE * (mi / (1 - beta1 ** count))
+                      / (jnp.sqrt(vi / (1 - beta2 ** count)) + eps)
+                      for pi, mi, vi in zip(p, m, v))
+            w1, c1, w2, c2 = p
+            bound = (jnp.linalg.norm(w1, 2, axis=(1, 2)) * jnp.linalg.norm(w2, 2, axis=(1, 2)))
+            scale = jnp.where(bound > LIPSCHITZ, jnp.sqrt(LIPSCHITZ / bound), 1.0)
+            p = (w1 * scale[:, None, None], c1, w2 * scale[:, None, None], c2)
+            return p, m, v, count
+
+        zeros = tuple(jnp.zeros_like(a) for a in params)
+        self.state = (params, zeros, zeros, jnp.asarray(0.0))
+        self.x, self.t = jnp.asarray(samples.x), jnp.asarray(samples.z)
+        self._step = jax.jit(step)
+
+    def __call__(self):
+        state = self.state
+        for _ in range(STEPS):
+            state = self._step(*state, self.x, self.t)
+        self.jax.block_until_ready(state)
+        self.state = state
 
 
 # The clock of every timing: wall time by default; ``--clock cpu`` uses the process CPU time,
@@ -112,93 +206,264 @@ def _time(step) -> float:
     return _clock() - start
 
 
-def canonical(repeats: int, seed: int) -> dict:
-    """Paired, interleaved timing of the canonical step against PyTorch."""
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _fma_chains(x, m, c, reps):
+    """64 independent chains acc <- acc * m + c (a constant-length loop that LLVM unrolls into
+    vector registers, so that the FMA units, not memory, bound it); returns their sum."""
+    acc = np.empty(64)
+    for i in range(64):
+        acc[i] = x[i]
+    for _ in range(reps):
+        for i in range(64):
+            acc[i] = acc[i] * m + c
+    total = 0.0
+    for i in range(64):
+        total += acc[i]
+    return total
+
+
+def fma_peak(samples: int = 7, reps: int = 2_000_000) -> float:
+    """Gflop/s of one core on :func:`_fma_chains` (best of ``samples``, process CPU time, so
+    that waiting for a core on a loaded machine does not count)."""
+    x = np.full(64, 0.5)
+    _fma_chains(x, 0.999999, 1e-7, 10)
+    best = 0.0
+    for _ in range(samples):
+        start = time.process_time()
+        _fma_chains(x, 0.999999, 1e-7, reps)
+        best = max(best, 2.0 * 64 * reps / (time.process_time() - start) / 1e9)
+    return best
+
+
+def canonical_flops(N: int, B: int, m: int, n: int, regulariser: str) -> float:
+    """Floating-point operations of the objective kernel (:func:`kernels.objective_serial`).
+
+    Counted from its loops, a multiply-add as 2: per sample, block and hidden unit the forward
+    pass does 2n (pre-activation), 46 (tanh, see ``_tanh``), 4 (act', act''), 2n (output) and
+    2n^2 (block Jacobian) operations, the reverse sweep 2n (adjoint of act), 2n^2 (adjoint of
+    act'), 3, 2n^2 (the Jacobian term of the parameter adjoints), 1 + 4n (parameter adjoints)
+    and 2n (input adjoint); per sample and block the Jacobian products add 4n^3 (divergence)
+    or about 4n^3 (Gauss-Jordan log-det and inverse).
+    """
+    per_unit = (2 * n + 46 + 4 + 2 * n + 2 * n * n) + (2 * n + 2 * n * n + 3 + 2 * n * n
+                                                      + 1 + 4 * n + 2 * n)
+    per_block = 4 * n ** 3
+    return float(N * B * (m * per_unit + per_block))
+
+
+def _objective_kernel(model, samples, problem, regulariser):
+    """The objective kernel call that Loss.value_and_grad makes (default driver)."""
+    loss = Loss(regulariser, form="z")
+    mode = {"divergence": kernels.REG_DIVERGENCE, "logdet": kernels.REG_LOGDET}[regulariser]
+    weights = model._kernel_weights()
+    work = samples.x.shape[0] * model.blocks * model.width
+    driver = (kernels.objective_parallel if work >= iresnet_module.PARALLEL_MIN_WORK
+              else kernels.objective_serial)
+    c = loss.resolved_weight(problem)
+    M = np.zeros((model.dim, model.dim))
+    return lambda: driver(*weights, model._act(), mode, c, samples.x, samples.z, M, False)
+
+
+def _quartiles(values) -> dict:
+    q1, q2, q3 = np.percentile(values, [25, 50, 75])
+    return {"median": float(q2), "quartiles": [float(q1), float(q3)]}
+
+
+def canonical(repeats: int, seed: int, use_torch: bool, use_jax: bool) -> dict:
+    """Paired, interleaved timing of the canonical step against the baselines."""
     problem = make_problem()
-    samples = problem.sample(512, np.random.default_rng(seed))
-    results = {}
+    samples = problem.sample(BATCH, np.random.default_rng(seed))
+    results = {"load_average_at_start": load_average(), "steps_per_sample": STEPS}
     for regulariser in ("divergence", "logdet"):
-        loss = Loss(regulariser, form="z")
-        numba_step = NumbaStep(IResNet(2, 4, 64, lipschitz=LIPSCHITZ, rng=seed), loss, samples,
-                               problem)
-        torch_step = TorchStep(IResNet(2, 4, 64, lipschitz=LIPSCHITZ, rng=seed), regulariser,
-                               samples, loss.resolved_weight(problem))
-        for _ in range(3):  # warm-up: compilation, allocator, caches
-            numba_step()
-            torch_step()
-        t_numba, t_torch = [], []
+        weight = Loss(regulariser, form="z").resolved_weight(problem)
+
+        def fresh():
+            return IResNet(DIM, BLOCKS, WIDTH, lipschitz=LIPSCHITZ, rng=seed)
+
+        steps = {"invlin": TrainSteps(fresh(), problem, regulariser, seed)}
+        if use_torch:
+            steps["torch"] = TorchStep(fresh(), regulariser, samples, weight)
+        if use_jax:
+            steps["jax"] = JaxStep(fresh(), regulariser, samples, weight)
+        for _ in range(2):  # warm-up: compilation, allocator, caches
+            for step in steps.values():
+                step()
+        times = {name: [] for name in steps}
         for _ in range(repeats):
-            t_numba.append(_time(numba_step))
-            t_torch.append(_time(torch_step))
-        t_numba, t_torch = np.array(t_numba), np.array(t_torch)
-        work = 512 * 4 * 64
-        results[regulariser] = {
-            "numba_driver": "parallel" if work >= iresnet_module.PARALLEL_MIN_WORK else "serial",
-            "numba_median_ms": 1e3 * float(np.median(t_numba)),
-            "torch_median_ms": 1e3 * float(np.median(t_torch)),
-            "speedup_median_of_paired_ratios": float(np.median(t_torch / t_numba)),
-            "speedup_quartiles": [float(q) for q in np.percentile(t_torch / t_numba, [25, 75])],
-        }
+            for name, step in steps.items():
+                times[name].append(_time(step) / STEPS)
+        times = {name: np.array(t) for name, t in times.items()}
+        row = {f"{name}_ms": _quartiles(1e3 * t) for name, t in times.items()}
+        for name in steps:
+            if name != "invlin":
+                row[f"speedup_vs_{name}"] = _quartiles(times[name] / times["invlin"])
+        # where invlin's step goes, and the flop rate
+        model = fresh()
+        kernel = _objective_kernel(model, samples, problem, regulariser)
+        rng = np.random.default_rng(seed)
+        adam = Adam(LEARNING_RATE)
+        theta = model.get_parameters()
+        grad = np.full_like(theta, 1e-3)
+
+        def project():
+            model.set_parameters(theta)
+            model.project()
+
+        parts = {"objective_kernel": kernel,
+                 "sampling": lambda: problem.sample(BATCH, rng),
+                 "value_and_grad": lambda: Loss(regulariser, form="z").value_and_grad(
+                     model, samples, problem),
+                 "set_parameters_and_project": project,
+                 "adam": lambda: adam.step(theta, grad)}
+        row["parts_ms"] = {name: 1e3 * _median(part, repeats) for name, part in parts.items()}
+        flops = canonical_flops(BATCH, BLOCKS, WIDTH, DIM, regulariser)
+        row["kernel_mflop"] = flops / 1e6
+        row["kernel_gflops"] = flops / (row["parts_ms"]["objective_kernel"] * 1e6)
+        row["step_gflops"] = flops / (row["invlin_ms"]["median"] * 1e6)
+        results[regulariser] = row
+    results["load_average_at_end"] = load_average()
     return results
 
 
-_STARTUP = """
-import time
-start = time.perf_counter()
-import numpy as np
-from invlin.models import iresnet as iresnet_module
-from invlin.models.iresnet import IResNet
-model = IResNet(2, 4, 64, rng=0)
-rng = np.random.default_rng(0)
-for n in (100, 4096):  # 100 x 4 x 64 runs the serial drivers, 4096 x 4 x 64 the parallel ones
-    x, t = rng.standard_normal((n, 2)), rng.standard_normal((n, 2))
-    for reg in (None, "logdet", "divergence"):
-        model._objective(x, t, None, reg, 0.18)
-    model._reconstruction_objective(t, x)
-    model.jacobian(x)
-    model.logdet(x)
-print(time.perf_counter() - start)
-"""
+def _median(step, repeats: int) -> float:
+    step()
+    return float(np.median([_time(step) for _ in range(max(5, repeats))]))
+
+
+def _median_wall_cpu(step, repeats: int) -> tuple[float, float]:
+    """Median wall and process CPU seconds of ``step`` (CPU time: the work itself, which on a
+    loaded machine scales with the problem while the waiting for a core does not)."""
+    step()
+    times = []
+    for _ in range(max(5, repeats)):
+        wall, cpu = time.perf_counter(), time.process_time()
+        step()
+        times.append((time.perf_counter() - wall, time.process_time() - cpu))
+    wall, cpu = np.median(np.array(times), axis=0)
+    return float(wall), float(cpu)
 
 
 def startup() -> dict:
-    """Cold (empty cache) and warm start-up, each in a fresh subprocess."""
+    """Cold (empty cache) and warm ``invlin warmup``, each in a fresh subprocess."""
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        times = {}
-        for label in ("cold", "warm"):
-            wall = time.perf_counter()
-            out = subprocess.run([sys.executable, "-c", _STARTUP], env=env, check=True,
-                                 capture_output=True, text=True).stdout
-            times[f"{label}_process_s"] = time.perf_counter() - wall
-            times[f"{label}_in_process_s"] = float(out.strip().splitlines()[-1])
+        times = {"load_average_at_start": load_average()}
+        runs = [("cold_warmup", ["-m", "invlin.cli", "warmup"]),
+                ("warm_warmup", ["-m", "invlin.cli", "warmup"]),
+                ("warm_import_and_first_train_step", ["-c", _FIRST_STEP])]
+        for label, args in runs:
+            wall, cpu = time.perf_counter(), _children_cpu()
+            subprocess.run([sys.executable, *args], env=env, check=True, capture_output=True)
+            times[f"{label}_s"] = time.perf_counter() - wall
+            # CPU seconds of the child: on a loaded machine the wall time also counts waiting
+            times[f"{label}_cpu_s"] = _children_cpu() - cpu
+        times["load_average_at_end"] = load_average()
     return times
 
 
-def _median_step(step, repeats: int) -> float:
-    step()
-    return 1e3 * float(np.median([_time(step) for _ in range(repeats)]))
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-def batch_sweep(repeats: int, seed: int, sizes) -> list:
-    """Milliseconds per Numba step against the batch size (canonical network)."""
+_FIRST_STEP = """
+import numpy as np
+import invlin
+from invlin.models.iresnet import IResNet
+from invlin.priors import GaussianMixture
+prior = GaussianMixture([0.5, 0.5], [[1.5, 1.5], [-1.5, -1.5]], [0.04 * np.eye(2)] * 2)
+problem = invlin.LinearInverseProblem(np.array([[1.2, 0.3], [-0.2, 0.6]]), 0.3, prior)
+invlin.train(IResNet(2, 4, 64, rng=0), problem, "divergence", steps=1, batch_size=512, seed=0)
+"""
+
+_LAYER_PROBE = """
+import json, sys, time
+import numpy as np
+from invlin.models import _iresnet_numba as kernels
+from invlin.models.iresnet import IResNet
+import numba
+model = IResNet(2, 4, 64, rng=0)
+rng = np.random.default_rng(0)
+x, t = rng.standard_normal((512, 2)), rng.standard_normal((512, 2))
+w = model._kernel_weights()
+M = np.zeros((2, 2))
+def run(driver):
+    return driver(*w, 0, kernels.REG_DIVERGENCE, 0.18, x, t, M, False)
+run(kernels.objective_serial); run(kernels.objective_parallel)
+serial, parallel = [], []
+for _ in range(int(sys.argv[1])):
+    for driver, out in ((kernels.objective_serial, serial), (kernels.objective_parallel, parallel)):
+        start = time.perf_counter(); run(driver); out.append(time.perf_counter() - start)
+print(json.dumps({"layer": numba.threading_layer(), "serial": serial, "parallel": parallel}))
+"""
+
+_BUSY = "import time\nend = time.time() + {seconds}\nwhile time.time() < end:\n    pass\n"
+
+
+def threading_layers(repeats: int, busy: int = 2) -> dict:
+    """Serial against parallel objective driver (canonical step) per threading layer, each in
+    a fresh subprocess, while ``busy`` busy-loop processes load the cores."""
+    results = {"busy_processes": busy, "load_average_at_start": load_average()}
+    loaders = [subprocess.Popen([sys.executable, "-c", _BUSY.format(seconds=600)])
+               for _ in range(busy)]
+    try:
+        time.sleep(1.0)
+        for layer in ("omp", "workqueue"):
+            env = dict(os.environ, NUMBA_THREADING_LAYER=layer)
+            out = subprocess.run([sys.executable, "-c", _LAYER_PROBE, str(repeats)], env=env,
+                                 check=True, capture_output=True, text=True).stdout
+            probe = json.loads(out.strip().splitlines()[-1])
+            serial, parallel = np.array(probe["serial"]), np.array(probe["parallel"])
+            results[layer] = {"layer_used": probe["layer"],
+                              "serial_ms": _quartiles(1e3 * serial),
+                              "parallel_ms": _quartiles(1e3 * parallel),
+                              "parallel_over_serial": _quartiles(parallel / serial),
+                              "parallel_worst_ms": float(1e3 * parallel.max())}
+    finally:
+        for loader in loaders:
+            loader.kill()
+            loader.wait()
+    results["load_average_at_end"] = load_average()
+    return results
+
+
+def batch_sweep(repeats: int, seed: int, sizes) -> dict:
+    """Milliseconds per invlin.train step against the batch size (canonical network)."""
     problem = make_problem()
     rows = []
+    start_load = load_average()
     for n in sizes:
-        samples = problem.sample(n, np.random.default_rng(seed))
         row = {"batch": n}
         for regulariser in ("divergence", "logdet"):
-            step = NumbaStep(IResNet(2, 4, 64, lipschitz=LIPSCHITZ, rng=seed),
-                             Loss(regulariser, form="z"), samples, problem)
-            row[f"{regulariser}_ms"] = _median_step(step, max(3, repeats // max(1, n // 1000)))
+            model = IResNet(DIM, BLOCKS, WIDTH, lipschitz=LIPSCHITZ, rng=seed)
+            steps = max(1, 10_000 // n)
+
+            def step():
+                invlin.train(model, problem, regulariser, steps=steps, batch_size=n,
+                             learning_rate=LEARNING_RATE, seed=seed, progress=False)
+
+            samples = max(3, repeats // max(1, n // 1000))
+            wall, cpu = _median_wall_cpu(step, samples)
+            row[f"{regulariser}_ms"] = 1e3 * wall / steps
+            row[f"{regulariser}_cpu_ms"] = 1e3 * cpu / steps
         rows.append(row)
-    return rows
+    largest = rows[-1]
+    for row in rows:
+        for regulariser in ("divergence", "logdet"):
+            for clock in ("ms", "cpu_ms"):
+                per_sample = row[f"{regulariser}_{clock}"] / row["batch"]
+                row[f"{regulariser}_{clock}_per_sample_vs_largest"] = (
+                    per_sample / (largest[f"{regulariser}_{clock}"] / largest["batch"]))
+    return {"rows": rows, "load_average_at_start": start_load,
+            "load_average_at_end": load_average()}
 
 
-def dimension_sweep(repeats: int, seed: int, dims, batch: int = 512) -> list:
+def dimension_sweep(repeats: int, seed: int, dims, batch: int = BATCH) -> dict:
     """Milliseconds per DiagonalNet step (divergence objective, Adam, projection) against n."""
     rows = []
     rng = np.random.default_rng(seed)
+    start_load = load_average()
     for n in dims:
         model = DiagonalNet(n, n_units=4)
         x, t = rng.standard_normal((batch, n)), rng.standard_normal((batch, n))
@@ -209,8 +474,16 @@ def dimension_sweep(repeats: int, seed: int, dims, batch: int = 512) -> list:
             model.set_parameters(adam.step(model.get_parameters(), grad))
             model.project()
 
-        rows.append({"dim": n, "divergence_ms": _median_step(step, max(3, repeats // 3))})
-    return rows
+        wall, cpu = _median_wall_cpu(step, max(3, repeats // 3))
+        rows.append({"dim": n, "divergence_ms": 1e3 * wall, "divergence_cpu_ms": 1e3 * cpu})
+    largest = rows[-1]
+    for row in rows:
+        for clock in ("ms", "cpu_ms"):
+            row[f"{clock}_per_dim_x_batch_vs_largest"] = (
+                (row[f"divergence_{clock}"] / row["dim"])
+                / (largest[f"divergence_{clock}"] / largest["dim"]))
+    return {"batch": batch, "rows": rows, "load_average_at_start": start_load,
+            "load_average_at_end": load_average()}
 
 
 def main(argv=None) -> dict:
@@ -225,21 +498,31 @@ def main(argv=None) -> dict:
                         help="override IResNet's PARALLEL_MIN_WORK (e.g. 1 forces the parallel "
                              "drivers)")
     parser.add_argument("--skip-startup", action="store_true", help="no cold/warm start-up")
+    parser.add_argument("--skip-threading", action="store_true",
+                        help="no threading-layer comparison under load")
+    parser.add_argument("--skip-sweeps", action="store_true", help="no batch/dimension sweeps")
+    parser.add_argument("--no-jax", action="store_true", help="leave out the JAX baseline")
     parser.add_argument("--threads", type=int,
-                        help="threads for both Numba and PyTorch (default: their defaults)")
+                        help="threads for Numba, PyTorch and JAX (default: their defaults)")
     args = parser.parse_args(argv)
     global _clock
     _clock = CLOCK[args.clock]
     if args.parallel_min_work is not None:
         iresnet_module.PARALLEL_MIN_WORK = args.parallel_min_work
+    if args.threads:
+        # XLA reads its thread settings when jax is first imported
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_"
+                                   f"eigen={'false' if args.threads == 1 else 'true'} "
+                                   f"intra_op_parallelism_threads={args.threads}")
     import numba
 
     if args.threads:
         numba.set_num_threads(args.threads)
-    report = {"clock": args.clock, "numba_threads": numba.get_num_threads(),
+    report = {"command": " ".join([os.path.basename(sys.executable)] + sys.argv),
+              "clock": args.clock, "numba_threads": numba.get_num_threads(),
               "parallel_min_work": iresnet_module.PARALLEL_MIN_WORK,
-              "numba_threading_layer": None,
-              "load_average_at_start": os.getloadavg()}
+              "load_average_at_start": load_average()}
+    use_torch = use_jax = False
     try:
         import torch
 
@@ -247,22 +530,52 @@ def main(argv=None) -> dict:
             torch.set_num_threads(args.threads)
         report["torch"] = torch.__version__
         report["torch_threads"] = torch.get_num_threads()
-        report["canonical"] = canonical(args.repeats, args.seed)
+        use_torch = True
     except ImportError:
-        report["canonical"] = "skipped: torch not importable"
-    report["numba_threading_layer"] = numba.threading_layer()
+        report["torch"] = "skipped: torch not importable"
+    if not args.no_jax:
+        try:
+            import jax
+
+            report["jax"] = jax.__version__
+            use_jax = True
+        except ImportError:
+            report["jax"] = "skipped: jax not importable (pip install jax)"
+    report["fma_peak_gflops_per_core"] = fma_peak()
+    report["canonical"] = canonical(args.repeats, args.seed, use_torch, use_jax)
+    for regulariser in ("divergence", "logdet"):
+        row = report["canonical"][regulariser]
+        row["kernel_fraction_of_core_peak"] = (row["kernel_gflops"]
+                                               / report["fma_peak_gflops_per_core"])
+    report["numba_threading_layer"] = (numba.threading_layer() if _threading_layer_known()
+                                       else None)
+    if not args.skip_threading:
+        report["threading_layers_under_load"] = threading_layers(args.repeats)
     if not args.skip_startup:
         report["startup"] = startup()
-    sizes = (100, 1000, 10000) if args.quick else (100, 1000, 10000, 100000)
-    dims = (10, 100, 1000) if args.quick else (10, 100, 1000, 10000)
-    report["batch_sweep"] = batch_sweep(args.repeats, args.seed, sizes)
-    report["dimension_sweep"] = dimension_sweep(args.repeats, args.seed, dims)
-    report["load_average_at_end"] = os.getloadavg()
+    if not args.skip_sweeps:
+        sizes = (100, 1000, 10000) if args.quick else (100, 1000, 10000, 100000)
+        dims = (10, 100, 1000) if args.quick else (10, 100, 1000, 10000)
+        report["batch_sweep"] = batch_sweep(args.repeats, args.seed, sizes)
+        report["dimension_sweep"] = dimension_sweep(args.repeats, args.seed, dims)
+    report["load_average_at_end"] = load_average()
     print(json.dumps(report, indent=2))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=2)
     return report
+
+
+def _threading_layer_known() -> bool:
+    """Whether a parallel region has run in this process (numba.threading_layer() raises
+    before that)."""
+    import numba
+
+    try:
+        numba.threading_layer()
+    except ValueError:
+        return False
+    return True
 
 
 if __name__ == "__main__":

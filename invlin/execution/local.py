@@ -25,7 +25,7 @@ class LocalExecutor(Executor):
     warm : bool, default True
         Before the first pool of worker processes starts, compile (or load from the on-disk
         cache) every serial Numba kernel once in this process
-        (``invlin.verify.warmup.warmup(sizes=(3,))``); the forked workers inherit them instead of
+        (``invlin.verify.warmup.warmup()``); the forked workers inherit them instead of
         compiling them concurrently inside their tasks.
 
     Notes
@@ -74,7 +74,7 @@ class LocalExecutor(Executor):
         if self._warm:
             from invlin.verify.warmup import warmup
 
-            warmup(sizes=(3,))  # serial kernels only: the thread pool must not start before fork
+            warmup()  # serial kernels only: the thread pool must not start before fork
             self._warm = False
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         _TASK.clear()

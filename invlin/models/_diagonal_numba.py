@@ -7,21 +7,29 @@ Each component j has the scalar map
 stored as row j of ``params`` (shape (n, 2 + 3R)): ``[alpha, beta, w_1..w_R, gamma_1..gamma_R,
 b_1..b_R]``. DiagonalLinear is the case R = 0. Private: the public classes validate input.
 
-Every kernel exists in a serial and a parallel build sharing one body; the public functions at
-the bottom pick the parallel build only for large inputs (thread start-up dominates small ones).
-The parallel loops either write disjoint entries (elementwise maps, per-sample inverses) or give
-each thread whole components (the gradient sums over samples run sequentially per component), so
-both builds give bitwise the same result for any number of threads.
+Every kernel is one body over a range of rows (samples) or components; the serial path calls it
+on the whole range, and a small parallel driver calls it on fixed blocks with ``prange``. The
+public functions at the bottom take the parallel driver only for large inputs (thread start-up
+dominates small ones). The bodies either write disjoint entries (elementwise maps, per-sample
+inverses) or give each block whole components (the gradient sums over samples run in sample
+order per component), so both paths give bitwise the same result for any number of threads.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-# Work (samples x components x units) from which the parallel builds are used.
+from invlin.models._jit import kernel
+
+# Work (samples x components x units) from which the parallel drivers are used.
 PARALLEL_MIN_WORK = 1 << 15
+# Rows (samples) per block of the parallel drivers of the elementwise maps and inverses.
+ROW_BLOCK = 64
+# Components per block of the gradient: the samples are visited in order for a block of
+# components at a time, so that consecutive reads of a sample's row share cache lines.
+COMPONENT_BLOCK = 16
 
 
-@njit(cache=True)
+@kernel
 def _value_slope(p, n_units, t):
     """f(t) and f'(t) for one component's parameter row p."""
     value = p[0] * t + p[1]
@@ -35,68 +43,65 @@ def _value_slope(p, n_units, t):
     return value, slope
 
 
-@njit(cache=True)
-def _maps_row(params, n_units, t, values, slopes, i):
-    for j in range(t.shape[1]):
-        values[i, j], slopes[i, j] = _value_slope(params[j], n_units, t[i, j])
-
-
-@njit(cache=True)
-def _maps_serial(params, t, values, slopes):
+@kernel
+def _maps_rows(params, t, values, slopes, start, stop):
+    """values[i, j], slopes[i, j] = f_j(t[i, j]), f_j'(t[i, j]) for the rows [start, stop)."""
     n_units = (params.shape[1] - 2) // 3
-    for i in range(t.shape[0]):
-        _maps_row(params, n_units, t, values, slopes, i)
+    for i in range(start, stop):
+        for j in range(t.shape[1]):
+            values[i, j], slopes[i, j] = _value_slope(params[j], n_units, t[i, j])
 
 
-@njit(cache=True, parallel=True)
-def _maps_parallel(params, t, values, slopes):
-    n_units = (params.shape[1] - 2) // 3
-    for i in prange(t.shape[0]):
-        _maps_row(params, n_units, t, values, slopes, i)
+@kernel(parallel=True)
+def _maps_threads(params, t, values, slopes):
+    N = t.shape[0]
+    for block in prange((N + ROW_BLOCK - 1) // ROW_BLOCK):
+        _maps_rows(params, t, values, slopes, block * ROW_BLOCK,
+                   min(N, (block + 1) * ROW_BLOCK))
 
 
-@njit(cache=True)
-def _backward_component(params, t, g_value, g_slope, grad, j):
-    """Row j of the gradient of sum_i g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij).
+@kernel
+def _backward_components(params, t, g_value, g_slope, grad, start, stop):
+    """Rows [start, stop) of the gradient of sum_i g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij).
 
     Derivatives (a_r = gamma_r t + b_r, th_r = tanh a_r, s_r = 1 - th_r^2):
     df/dalpha = t, df/dbeta = 1, df/dw_r = th_r, df/dgamma_r = w_r s_r t, df/db_r = w_r s_r;
     f' = alpha + sum_r w_r gamma_r s_r, so df'/dalpha = 1, df'/dbeta = 0, df'/dw_r = gamma_r s_r,
     df'/dgamma_r = w_r s_r (1 - 2 gamma_r t th_r), df'/db_r = -2 w_r gamma_r s_r th_r
-    (using d s_r / d a_r = -2 s_r th_r).
+    (using d s_r / d a_r = -2 s_r th_r). Each component's sums run over the samples in order,
+    for blocks of COMPONENT_BLOCK components at a time (row-wise reads, cache friendly).
     """
     n_units = (params.shape[1] - 2) // 3
-    p = params[j]
-    for i in range(t.shape[0]):
-        tij = t[i, j]
-        gv = g_value[i, j]
-        gs = g_slope[i, j]
-        grad[j, 0] += gv * tij + gs
-        grad[j, 1] += gv
-        for r in range(n_units):
-            w = p[2 + r]
-            gamma = p[2 + n_units + r]
-            th = np.tanh(gamma * tij + p[2 + 2 * n_units + r])
-            s = 1.0 - th * th
-            grad[j, 2 + r] += gv * th + gs * gamma * s
-            grad[j, 2 + n_units + r] += (gv * w * s * tij
-                                         + gs * w * s * (1.0 - 2.0 * gamma * tij * th))
-            grad[j, 2 + 2 * n_units + r] += gv * w * s - gs * 2.0 * w * gamma * s * th
+    for j0 in range(start, stop, COMPONENT_BLOCK):
+        j1 = min(stop, j0 + COMPONENT_BLOCK)
+        for i in range(t.shape[0]):
+            for j in range(j0, j1):
+                p = params[j]
+                tij = t[i, j]
+                gv = g_value[i, j]
+                gs = g_slope[i, j]
+                grad[j, 0] += gv * tij + gs
+                grad[j, 1] += gv
+                for r in range(n_units):
+                    w = p[2 + r]
+                    gamma = p[2 + n_units + r]
+                    th = np.tanh(gamma * tij + p[2 + 2 * n_units + r])
+                    s = 1.0 - th * th
+                    grad[j, 2 + r] += gv * th + gs * gamma * s
+                    grad[j, 2 + n_units + r] += (gv * w * s * tij
+                                                 + gs * w * s * (1.0 - 2.0 * gamma * tij * th))
+                    grad[j, 2 + 2 * n_units + r] += gv * w * s - gs * 2.0 * w * gamma * s * th
 
 
-@njit(cache=True)
-def _backward_serial(params, t, g_value, g_slope, grad):
-    for j in range(t.shape[1]):
-        _backward_component(params, t, g_value, g_slope, grad, j)
+@kernel(parallel=True)
+def _backward_threads(params, t, g_value, g_slope, grad):
+    n = t.shape[1]
+    for block in prange((n + COMPONENT_BLOCK - 1) // COMPONENT_BLOCK):
+        _backward_components(params, t, g_value, g_slope, grad, block * COMPONENT_BLOCK,
+                             min(n, (block + 1) * COMPONENT_BLOCK))
 
 
-@njit(cache=True, parallel=True)
-def _backward_parallel(params, t, g_value, g_slope, grad):
-    for j in prange(t.shape[1]):
-        _backward_component(params, t, g_value, g_slope, grad, j)
-
-
-@njit(cache=True)
+@kernel
 def _invert_one(p, n_units, target, tol, max_iter):
     """Solve f(t) = target for one strictly increasing f: safeguarded Newton in a bracket.
 
@@ -127,27 +132,24 @@ def _invert_one(p, n_units, target, tol, max_iter):
     return t, max_iter
 
 
-@njit(cache=True)
-def _inverse_row(params, n_units, targets, tol, max_iter, out, iterations, i):
-    worst = 0
-    for j in range(targets.shape[1]):
-        out[i, j], used = _invert_one(params[j], n_units, targets[i, j], tol, max_iter)
-        worst = max(worst, used)
-    iterations[i] = worst
-
-
-@njit(cache=True)
-def _inverse_serial(params, targets, tol, max_iter, out, iterations):
+@kernel
+def _inverse_rows(params, targets, tol, max_iter, out, iterations, start, stop):
+    """Componentwise inverses of the rows [start, stop) and the worst iteration count per row."""
     n_units = (params.shape[1] - 2) // 3
-    for i in range(targets.shape[0]):
-        _inverse_row(params, n_units, targets, tol, max_iter, out, iterations, i)
+    for i in range(start, stop):
+        worst = 0
+        for j in range(targets.shape[1]):
+            out[i, j], used = _invert_one(params[j], n_units, targets[i, j], tol, max_iter)
+            worst = max(worst, used)
+        iterations[i] = worst
 
 
-@njit(cache=True, parallel=True)
-def _inverse_parallel(params, targets, tol, max_iter, out, iterations):
-    n_units = (params.shape[1] - 2) // 3
-    for i in prange(targets.shape[0]):
-        _inverse_row(params, n_units, targets, tol, max_iter, out, iterations, i)
+@kernel(parallel=True)
+def _inverse_threads(params, targets, tol, max_iter, out, iterations):
+    N = targets.shape[0]
+    for block in prange((N + ROW_BLOCK - 1) // ROW_BLOCK):
+        _inverse_rows(params, targets, tol, max_iter, out, iterations, block * ROW_BLOCK,
+                      min(N, (block + 1) * ROW_BLOCK))
 
 
 def _is_large(params, t):
@@ -158,15 +160,21 @@ def scalar_maps(params, t):
     """Values f_j(t_ij) and slopes f_j'(t_ij), both of shape (N, n)."""
     values = np.empty(t.shape)
     slopes = np.empty(t.shape)
-    (_maps_parallel if _is_large(params, t) else _maps_serial)(params, t, values, slopes)
+    if _is_large(params, t):
+        _maps_threads(params, t, values, slopes)
+    else:
+        _maps_rows(params, t, values, slopes, 0, t.shape[0])
     return values, slopes
 
 
 def scalar_maps_backward(params, t, g_value, g_slope):
     """Gradient of sum_ij g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij) w.r.t. params (n, 2+3R)."""
     grad = np.zeros(params.shape)
-    kernel = _backward_parallel if _is_large(params, t) else _backward_serial
-    kernel(params, t, np.ascontiguousarray(g_value), np.ascontiguousarray(g_slope), grad)
+    g_value, g_slope = np.ascontiguousarray(g_value), np.ascontiguousarray(g_slope)
+    if _is_large(params, t):
+        _backward_threads(params, t, g_value, g_slope, grad)
+    else:
+        _backward_components(params, t, g_value, g_slope, grad, 0, t.shape[1])
     return grad
 
 
@@ -174,6 +182,9 @@ def scalar_maps_inverse(params, targets, tol, max_iter):
     """Componentwise inverses t_ij = f_j^{-1}(targets_ij) and the iterations used per sample."""
     out = np.empty(targets.shape)
     iterations = np.zeros(targets.shape[0], dtype=np.int64)
-    kernel = _inverse_parallel if _is_large(params, targets) else _inverse_serial
-    kernel(params, targets, float(tol), int(max_iter), out, iterations)
+    args = (params, targets, float(tol), int(max_iter), out, iterations)
+    if _is_large(params, targets):
+        _inverse_threads(*args)
+    else:
+        _inverse_rows(*args, 0, targets.shape[0])
     return out, iterations

@@ -15,8 +15,11 @@ are pulled back through
 
 which needs ``act''`` (the second derivative of the network). Kernels loop over fixed chunks
 of samples whose size depends only on the number of samples (serially, or with ``prange`` in
-the ``*_parallel`` drivers); each chunk writes its own gradient slot and the slots are summed
-afterwards in a fixed order, so results do not depend on the number of threads.
+the ``_*_threads`` drivers, which call the same bodies); each chunk writes its own gradient
+slot and the slots are summed afterwards in a fixed order, so results do not depend on the
+number of threads. Compile options come from :mod:`invlin.models._jit`; the sums over samples
+and the dot products use its fast-math flags (reassociation and contraction only, see
+``docs/engine.md``).
 
 The training objective (:func:`_objective_chunks`) holds a chunk in a structure-of-arrays layout
 (samples on the last axis) so that its inner loops vectorise across samples. Kernels are
@@ -31,7 +34,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from invlin.models._jit import kernel
 
 TANH = 0
 SOFTPLUS = 1
@@ -39,6 +44,12 @@ SOFTPLUS = 1
 REG_NONE = 0
 REG_LOGDET = 1
 REG_DIVERGENCE = 2
+
+# data term of the objective kernel: |phi(x) - t|^2, |phi(x) - t|^2_M, or none with t the
+# adjoint of the output given (the reconstruction loss, by the implicit function theorem)
+DATA_EUCLIDEAN = 0
+DATA_METRIC = 1
+DATA_ADJOINT = 2
 
 
 # -- activation ---------------------------------------------------------------------------------
@@ -53,7 +64,7 @@ _INV_LN2 = 1.44269504088896338700e+00
 _TANH_SATURATION = 20.0
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _tanh(hr):
     """tanh(hr) = sign(hr) (-q) / (2 + q) with q = expm1(-2|hr|) in (-1, 0].
 
@@ -80,7 +91,7 @@ def _tanh(hr):
     return -t if hr < 0.0 else t
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _softplus(hr):
     """(softplus, its first and second derivative) at hr, evaluated without overflow."""
     if hr >= 0.0:
@@ -92,7 +103,7 @@ def _softplus(hr):
     return math.log1p(e), s, s * (1.0 - s)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _activate(h, act, a, d1, d2):
     """Fill a = act(h), d1 = act'(h), d2 = act''(h).
 
@@ -111,36 +122,21 @@ def _activate(h, act, a, d1, d2):
 
 
 # -- dot product over the hidden units ------------------------------------------------------------
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel(fastmath=True)
 def _dot(u, v):
-    """sum_r u[r] v[r] with eight interleaved partial sums.
+    """sum_r u[r] v[r].
 
-    A single running sum is a chain of dependent additions, each waiting for the previous one
-    (reassociating it would need the fast-math flags, which we do not use); eight independent
-    partial sums, combined in a fixed order, are deterministic and overlap in the pipeline, which makes these
-    dot products several times faster (LLVM still emits scalar instructions for them).
+    Compiled with the flags FASTMATH: LLVM may split the sum into vectorised partial sums and
+    fuse the multiply-adds (rounding changes, by at most m eps sum_r |u_r v_r|).
     """
-    m = u.shape[0]
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    r = 0
-    while r + 8 <= m:
-        s0 += u[r] * v[r]
-        s1 += u[r + 1] * v[r + 1]
-        s2 += u[r + 2] * v[r + 2]
-        s3 += u[r + 3] * v[r + 3]
-        s4 += u[r + 4] * v[r + 4]
-        s5 += u[r + 5] * v[r + 5]
-        s6 += u[r + 6] * v[r + 6]
-        s7 += u[r + 7] * v[r + 7]
-        r += 8
-    while r < m:
-        s0 += u[r] * v[r]
-        r += 1
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    s = 0.0
+    for r in range(u.shape[0]):
+        s += u[r] * v[r]
+    return s
 
 
 # -- one block ----------------------------------------------------------------------------------
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _block_forward(W1T, b1, W2, b2, x_in, act, h, a, d1, d2, x_out):
     """x_out = x_in + W2 act(W1 x_in + b1) + b2; keeps h, act, act', act''."""
     n, m = W1T.shape
@@ -155,7 +151,7 @@ def _block_forward(W1T, b1, W2, b2, x_in, act, h, a, d1, d2, x_out):
         x_out[i] = x_in[i] + b2[i] + _dot(W2[i], a)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _block_jacobian(W1T, W2, d1, tmp, J):
     """J = I + W2 diag(d1) W1 (W1 given as W1T)."""
     n, m = W1T.shape
@@ -167,7 +163,7 @@ def _block_jacobian(W1T, W2, d1, tmp, J):
         J[i, i] += 1.0
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _residual_map(W1T, b1, W2, b2, y, target, act, h, a, d1, d2, out):
     """out = y + g(y) - target (the residual of one block's equation)."""
     _block_forward(W1T, b1, W2, b2, y, act, h, a, d1, d2, out)
@@ -177,7 +173,7 @@ def _residual_map(W1T, b1, W2, b2, y, target, act, h, a, d1, d2, out):
 
 
 # -- small dense linear algebra -------------------------------------------------------------------
-@njit(cache=True, error_model="numpy")
+@kernel
 def _inverse_logdet(J, work, inv):
     """Gauss-Jordan elimination with partial pivoting: inv = J^{-1}; returns (sign, log|det J|).
 
@@ -225,7 +221,7 @@ def _inverse_logdet(J, work, inv):
     return sign, logabs
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _matmul_small(A, B, out):
     """out = A @ B for small square matrices (out must not alias A or B)."""
     n = A.shape[0]
@@ -238,7 +234,7 @@ def _matmul_small(A, B, out):
 
 
 # -- one sample: forward with stored state, and the reverse sweep ---------------------------------
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _forward_sample(W1T, b1, W2, b2, act, mode, x0, xs, H, A, D1, D2, Js, Jinvs, Fs, tmp, work):
     """Forward pass of one sample storing what the reverse sweep needs.
 
@@ -272,117 +268,12 @@ def _forward_sample(W1T, b1, W2, b2, act, mode, x0, xs, H, A, D1, D2, Js, Jinvs,
     return reg
 
 
-@njit(cache=True, inline="always", error_model="numpy")
-def _backward_sample(W1T, W2, mode, cw, xs, A, D1, D2, Js, Jinvs, Fs, xbar, Fbar, Jbar, Fnew,
-                     abar, sv, hbar, P, QT, xnew, gW1T, gb1, gW2, gb2):
-    """Reverse sweep of one sample, accumulating into the gradient slots.
-
-    ``xbar`` enters as the adjoint of the network output. The regulariser term enters as
-    ``-cw * R`` with R = sum_k log det J_k (REG_LOGDET) or tr(J_B ... J_1) (REG_DIVERGENCE).
-    """
-    B, n, m = W1T.shape
-    if mode == REG_DIVERGENCE:
-        for i in range(n):
-            for j in range(n):
-                Fbar[i, j] = -cw if i == j else 0.0
-    for k in range(B - 1, -1, -1):
-        w1t = W1T[k]
-        w2 = W2[k]
-        a = A[k]
-        d1 = D1[k]
-        d2 = D2[k]
-        xprev = xs[k]
-        if mode == REG_LOGDET:
-            # d log det J / dJ = J^{-T}
-            for i in range(n):
-                for j in range(n):
-                    Jbar[i, j] = -cw * Jinvs[k, j, i]
-        elif mode == REG_DIVERGENCE:
-            # F_k = J_k F_{k-1}: Jbar = Fbar F_{k-1}^T, Fbar <- J_k^T Fbar
-            for i in range(n):
-                for j in range(n):
-                    s = 0.0
-                    for q in range(n):
-                        s += Fbar[i, q] * Fs[k, j, q]
-                    Jbar[i, j] = s
-            for i in range(n):
-                for j in range(n):
-                    s = 0.0
-                    for q in range(n):
-                        s += Js[k, q, i] * Fbar[q, j]
-                    Fnew[i, j] = s
-            for i in range(n):
-                for j in range(n):
-                    Fbar[i, j] = Fnew[i, j]
-        # adjoint of act(h) from the block output
-        for r in range(m):
-            abar[r] = 0.0
-        for i in range(n):
-            xi = xbar[i]
-            for r in range(m):
-                abar[r] += w2[i, r] * xi
-        if mode != REG_NONE:
-            # QT[j, r] = (W2^T Jbar)[r, j];  P[i, r] = (Jbar W1^T)[i, r]
-            for j in range(n):
-                for r in range(m):
-                    QT[j, r] = 0.0
-            for i in range(n):
-                for j in range(n):
-                    jb = Jbar[i, j]
-                    for r in range(m):
-                        QT[j, r] += w2[i, r] * jb
-            for i in range(n):
-                for r in range(m):
-                    P[i, r] = 0.0
-                for j in range(n):
-                    jb = Jbar[i, j]
-                    for r in range(m):
-                        P[i, r] += jb * w1t[j, r]
-            # adjoint of act'(h_r): s_r = sum_j (W2^T Jbar)[r, j] W1[r, j]
-            for r in range(m):
-                sv[r] = 0.0
-            for j in range(n):
-                for r in range(m):
-                    sv[r] += QT[j, r] * w1t[j, r]
-            for r in range(m):
-                hbar[r] = abar[r] * d1[r] + sv[r] * d2[r]
-        else:
-            for r in range(m):
-                hbar[r] = abar[r] * d1[r]
-        # parameter adjoints
-        g1 = gW1T[k]
-        g2 = gW2[k]
-        for i in range(n):
-            xi = xbar[i]
-            gb2[k, i] += xi
-            for r in range(m):
-                g2[i, r] += xi * a[r]
-        for j in range(n):
-            xj = xprev[j]
-            for r in range(m):
-                g1[j, r] += hbar[r] * xj
-        for r in range(m):
-            gb1[k, r] += hbar[r]
-        if mode != REG_NONE:
-            for i in range(n):
-                for r in range(m):
-                    g2[i, r] += d1[r] * P[i, r]
-            for j in range(n):
-                for r in range(m):
-                    g1[j, r] += d1[r] * QT[j, r]
-        # adjoint of the block input
-        for j in range(n):
-            xnew[j] = xbar[j] + _dot(w1t[j], hbar)
-        for j in range(n):
-            xbar[j] = xnew[j]
-
-
 # -- kernels over samples -------------------------------------------------------------------------
-# -- chunk bodies ---------------------------------------------------------------------------------
-# Every kernel below processes the samples [start, stop) of one chunk. Each has a serial and a
-# parallel driver (prange over the chunks); both visit the same chunks with the same arithmetic,
-# so they give bitwise identical results, and the class picks the parallel one only for enough
-# work to pay for the thread pool.
+# Every kernel below is one body over a range of samples (or of chunks). ``<name>_serial`` calls
+# the body on everything; ``<name>_parallel`` calls the small ``_<name>_threads`` driver, a
+# ``prange`` over fixed chunks that calls the same body, so both give bitwise identical results
+# for any number of threads, and the class picks the parallel one only for enough work to pay
+# for the thread pool.
 # Samples per tile of the structure-of-arrays objective kernel: long enough for the vectorised
 # loops over samples to amortise their set-up, short enough for a tile's work arrays
 # (about 3 B m TILE doubles, 0.8 MB for the canonical 4 x 64 network) to stay in L2.
@@ -395,62 +286,45 @@ TILE = 128
 PARALLEL_GROUPS = 16
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def chunk_size(n_samples):
     """Samples per chunk: a function of the number of samples only (not of threads)."""
     return max(TILE, (n_samples + 127) // 128)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
+def n_chunks(n_samples):
+    """Number of chunks of :func:`chunk_size` samples."""
+    cs = chunk_size(n_samples)
+    return (n_samples + cs - 1) // cs
+
+
 def _gradient_slots(n_chunks, B, n, m):
+    """Zeroed gradient slots (W1T, b1, W2, b2) for every chunk."""
     return (np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, m)),
             np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, n)))
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel(fastmath=True)
 def _sum_row(U, a, S):
-    """sum_{s < S} U[a, s] with eight interleaved partial sums (see :func:`_dot`)."""
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    s = 0
-    while s + 8 <= S:
-        s0 += U[a, s]
-        s1 += U[a, s + 1]
-        s2 += U[a, s + 2]
-        s3 += U[a, s + 3]
-        s4 += U[a, s + 4]
-        s5 += U[a, s + 5]
-        s6 += U[a, s + 6]
-        s7 += U[a, s + 7]
-        s += 8
-    while s < S:
-        s0 += U[a, s]
-        s += 1
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    """sum_{s < S} U[a, s], reassociated (vectorised) by the flags FASTMATH."""
+    total = 0.0
+    for s in range(S):
+        total += U[a, s]
+    return total
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel(fastmath=True)
 def _dot_rows(U, a, V, b, S):
-    """sum_{s < S} U[a, s] V[b, s] with eight interleaved partial sums (see :func:`_dot`)."""
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    s = 0
-    while s + 8 <= S:
-        s0 += U[a, s] * V[b, s]
-        s1 += U[a, s + 1] * V[b, s + 1]
-        s2 += U[a, s + 2] * V[b, s + 2]
-        s3 += U[a, s + 3] * V[b, s + 3]
-        s4 += U[a, s + 4] * V[b, s + 4]
-        s5 += U[a, s + 5] * V[b, s + 5]
-        s6 += U[a, s + 6] * V[b, s + 6]
-        s7 += U[a, s + 7] * V[b, s + 7]
-        s += 8
-    while s < S:
-        s0 += U[a, s] * V[b, s]
-        s += 1
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    """sum_{s < S} U[a, s] V[b, s], reassociated (vectorised) by the flags FASTMATH."""
+    total = 0.0
+    for s in range(S):
+        total += U[a, s] * V[b, s]
+    return total
 
 
-@njit(cache=True, error_model="numpy")
-def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, first, step, data, reg,
+@kernel(fastmath=True)
+def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, step, data, reg,
                       GW1T, Gb1, GW2, Gb2):
     """Data term, regulariser and gradient slots of the chunks first, first + step, ...
 
@@ -459,14 +333,16 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, first,
     on its last axis, and every
     inner loop runs over those samples, so that LLVM vectorises across samples (the
     per-sample loops over the small dimension n would not vectorise). The mathematics per
-    sample is that of :func:`_forward_sample` and :func:`_backward_sample`; only the order of
-    some sums differs. The parameter adjoints are sums over the samples (eight partial sums,
-    :func:`_dot_rows`).
+    sample is that of :func:`_forward_sample` followed by the reverse sweep of the module
+    docstring; only the order of some sums differs. The parameter adjoints are sums over the
+    samples (:func:`_dot_rows`, vectorised by the fast-math flags). ``data_kind`` selects the
+    data term: DATA_EUCLIDEAN |phi(x) - t|^2, DATA_METRIC |phi(x) - t|^2_M, or DATA_ADJOINT
+    (no data term; ``t`` is the adjoint of the output, as for the reconstruction loss).
     """
     B, n, m = W1T.shape
     N = x.shape[0]
     cs = chunk_size(N)
-    n_chunks = (N + cs - 1) // cs
+    count = (N + cs - 1) // cs
     T = min(TILE, cs, N)
     cw = c / N
     X = np.empty((B + 1, n, T))
@@ -490,7 +366,7 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, first,
     sv = np.empty(T)
     hbar = np.empty((1, T))
     rg = np.empty(T)
-    for ci in range(first, n_chunks, step):
+    for ci in range(first, count, step):
         start = ci * cs
         stop = min(N, start + cs)
         gW1T = GW1T[ci]
@@ -588,7 +464,12 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, first,
                     res[i, s] = X[B, i, s] - t[t0 + s, i]
             for s in range(S):
                 value[s] = 0.0
-            if use_metric:
+            if data_kind == DATA_ADJOINT:
+                # t holds the adjoint of the output itself; no data term
+                for i in range(n):
+                    for s in range(S):
+                        xbar[i, s] = t[t0 + s, i]
+            elif data_kind == DATA_METRIC:
                 for i in range(n):
                     for s in range(S):
                         sv[s] = 0.0
@@ -694,135 +575,73 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, first,
                         xbar[j, s] = xnew[j, s]
 
 
-@njit(cache=True, error_model="numpy")
+def _objective_outputs(W1T, x):
+    """Per-sample data term and regulariser, and the gradient slots of every chunk."""
+    B, n, m = W1T.shape
+    N = x.shape[0]
+    return (np.empty(N), np.zeros(N)) + _gradient_slots(n_chunks(N), B, n, m)
+
+
+@kernel(parallel=True)
+def _objective_threads(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, data, reg, gW1T, gb1,
+                       gW2, gb2):
+    """:func:`_objective_chunks` on PARALLEL_GROUPS groups of chunks, the groups on threads."""
+    n_groups = min(PARALLEL_GROUPS, n_chunks(x.shape[0]))
+    for g in prange(n_groups):
+        _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, g, n_groups, data,
+                          reg, gW1T, gb1, gW2, gb2)
+
+
+def _objective(parallel, W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind):
+    """Run the objective body on all chunks: in turn, or in groups on threads (``parallel``).
+
+    The chunks are dealt to at most PARALLEL_GROUPS groups (group g takes the chunks g, g + G,
+    ...), each with one set of work arrays. G depends only on the number of samples, and every
+    chunk has its own gradient slot and the same arithmetic (the same body) on both paths, so
+    the result is the same bitwise, for any number of threads.
+    """
+    out = _objective_outputs(W1T, x)
+    args = (W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind)
+    if parallel:
+        _objective_threads(*args, *out)
+    else:
+        _objective_chunks(*args, 0, 1, *out)
+    return out
+
+
 def objective_serial(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
     """Per-sample data term |phi(x_i) - t_i|^2_M and regulariser R(x_i), and chunk gradients.
 
-    The gradient slots hold the gradient of ``mean_i |phi(x_i)-t_i|^2_M - c mean_i R(x_i)``
-    split by chunk; their sum over the first axis (in order) is the gradient.
+    Returns ``(data, reg, gW1T, gb1, gW2, gb2)``: the gradient slots hold the gradient of
+    ``mean_i |phi(x_i)-t_i|^2_M - c mean_i R(x_i)`` split by chunk; their sum over the first
+    axis (in order) is the gradient.
     """
-    B, n, m = W1T.shape
-    N = x.shape[0]
-    cs = chunk_size(N)
-    n_chunks = (N + cs - 1) // cs
-    data = np.empty(N)
-    reg = np.zeros(N)
-    gW1T, gb1, gW2, gb2 = _gradient_slots(n_chunks, B, n, m)
-    _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, 0, 1, data, reg,
-                      gW1T, gb1, gW2, gb2)
-    return data, reg, gW1T, gb1, gW2, gb2
+    kind = DATA_METRIC if use_metric else DATA_EUCLIDEAN
+    return _objective(False, W1T, b1, W2, b2, act, mode, c, x, t, M, kind)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
 def objective_parallel(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
-    """:func:`objective_serial` with the chunks distributed over threads.
+    """:func:`objective_serial` with groups of chunks on threads (bitwise the same)."""
+    kind = DATA_METRIC if use_metric else DATA_EUCLIDEAN
+    return _objective(True, W1T, b1, W2, b2, act, mode, c, x, t, M, kind)
 
-    The chunks are dealt to at most PARALLEL_GROUPS groups (group g takes the chunks g, g + G,
-    ...), each with one set of work arrays, and the groups run in parallel. G depends only on
-    the number of samples, and every chunk has its own gradient slot and the same arithmetic
-    as in the serial driver, so the result is the same bitwise.
+
+def adjoint_gradient_serial(W1T, b1, W2, b2, act, x, xbar):
+    """Chunk gradient slots of sum_i <xbar_i, phi(x_i)> for fixed output adjoints ``xbar``.
+
+    The reverse sweep of the objective body without data term or regulariser.
     """
-    B, n, m = W1T.shape
-    N = x.shape[0]
-    cs = chunk_size(N)
-    n_chunks = (N + cs - 1) // cs
-    data = np.empty(N)
-    reg = np.zeros(N)
-    gW1T, gb1, gW2, gb2 = _gradient_slots(n_chunks, B, n, m)
-    n_groups = min(PARALLEL_GROUPS, n_chunks)
-    for g in prange(n_groups):
-        _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric, g, n_groups, data,
-                          reg, gW1T, gb1, gW2, gb2)
-    return data, reg, gW1T, gb1, gW2, gb2
+    M = np.zeros((W1T.shape[1], W1T.shape[1]))
+    return _objective(False, W1T, b1, W2, b2, act, REG_NONE, 0.0, x, xbar, M, DATA_ADJOINT)[2:]
 
 
-@njit(cache=True, error_model="numpy")
-def _reconstruction_chunk(W1T, b1, W2, b2, act, xhat, x, start, stop, data, singular, gW1T, gb1,
-                          gW2, gb2):
-    """Per-sample |xhat_i - x_i|^2 and gradient contributions of mean_i |phi^{-1}(u_i) - x_i|^2.
-
-    ``xhat = phi^{-1}(u)`` is given. Implicit function theorem: phi(xhat, theta) = u gives
-    d xhat / d theta = -(D phi)^{-1} d phi / d theta, so the gradient is the parameter adjoint
-    of phi at xhat with output adjoint -(D phi)^{-T} 2 (xhat - x) / N.
-    """
-    B, n, m = W1T.shape
-    N = x.shape[0]
-    xs = np.empty((B + 1, n))
-    H = np.empty((B, m))
-    A = np.empty((B, m))
-    D1 = np.empty((B, m))
-    D2 = np.empty((B, m))
-    Js = np.empty((B, n, n))
-    Jinvs = np.empty((B, n, n))
-    Fs = np.empty((B + 1, n, n))
-    Finv = np.empty((n, n))
-    tmp = np.empty(m)
-    work = np.empty((n, n))
-    xbar = np.empty(n)
-    rr = np.empty(n)
-    Fbar = np.empty((n, n))
-    Jbar = np.empty((n, n))
-    Fnew = np.empty((n, n))
-    abar = np.empty(m)
-    sv = np.empty(m)
-    hbar = np.empty(m)
-    P = np.empty((n, m))
-    QT = np.empty((n, m))
-    xnew = np.empty(n)
-    for s in range(start, stop):
-        _forward_sample(W1T, b1, W2, b2, act, REG_DIVERGENCE, xhat[s], xs, H, A, D1, D2, Js,
-                        Jinvs, Fs, tmp, work)
-        sign, _ = _inverse_logdet(Fs[B], work, Finv)
-        if sign == 0.0:
-            singular[s] = True
-        value = 0.0
-        for i in range(n):
-            d = xhat[s, i] - x[s, i]
-            value += d * d
-            rr[i] = 2.0 * d / N
-        data[s] = value
-        for j in range(n):
-            acc = 0.0
-            for i in range(n):
-                acc += Finv[i, j] * rr[i]
-            xbar[j] = -acc
-        _backward_sample(W1T, W2, REG_NONE, 0.0, xs, A, D1, D2, Js, Jinvs, Fs, xbar, Fbar, Jbar,
-                         Fnew, abar, sv, hbar, P, QT, xnew, gW1T, gb1, gW2, gb2)
+def adjoint_gradient_parallel(W1T, b1, W2, b2, act, x, xbar):
+    """:func:`adjoint_gradient_serial` with groups of chunks on threads (bitwise the same)."""
+    M = np.zeros((W1T.shape[1], W1T.shape[1]))
+    return _objective(True, W1T, b1, W2, b2, act, REG_NONE, 0.0, x, xbar, M, DATA_ADJOINT)[2:]
 
 
-@njit(cache=True, error_model="numpy")
-def reconstruction_serial(W1T, b1, W2, b2, act, xhat, x):
-    """Per-sample squared errors, singular-Jacobian flags and chunk gradients (see the chunk)."""
-    B, n, m = W1T.shape
-    N = x.shape[0]
-    cs = chunk_size(N)
-    n_chunks = (N + cs - 1) // cs
-    data = np.empty(N)
-    singular = np.zeros(N, dtype=np.bool_)
-    gW1T, gb1, gW2, gb2 = _gradient_slots(n_chunks, B, n, m)
-    for ci in range(n_chunks):
-        _reconstruction_chunk(W1T, b1, W2, b2, act, xhat, x, ci * cs, min(N, (ci + 1) * cs),
-                              data, singular, gW1T[ci], gb1[ci], gW2[ci], gb2[ci])
-    return data, singular, gW1T, gb1, gW2, gb2
-
-
-@njit(cache=True, parallel=True, error_model="numpy")
-def reconstruction_parallel(W1T, b1, W2, b2, act, xhat, x):
-    """:func:`reconstruction_serial` with the chunks distributed over threads."""
-    B, n, m = W1T.shape
-    N = x.shape[0]
-    cs = chunk_size(N)
-    n_chunks = (N + cs - 1) // cs
-    data = np.empty(N)
-    singular = np.zeros(N, dtype=np.bool_)
-    gW1T, gb1, gW2, gb2 = _gradient_slots(n_chunks, B, n, m)
-    for ci in prange(n_chunks):
-        _reconstruction_chunk(W1T, b1, W2, b2, act, xhat, x, ci * cs, min(N, (ci + 1) * cs),
-                              data, singular, gW1T[ci], gb1[ci], gW2[ci], gb2[ci])
-    return data, singular, gW1T, gb1, gW2, gb2
-
-
-@njit(cache=True, error_model="numpy")
+@kernel
 def _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, start, stop, jac, reg):
     """R(x_i) for the mode, and for REG_DIVERGENCE also D phi(x_i) = J_B ... J_1.
 
@@ -849,7 +668,7 @@ def _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, start, stop, jac, reg):
                     jac[s, i, j] = Fs[B, i, j]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _forward_chunk(W1T, b1, W2, b2, act, x, start, stop, out):
     B, n, m = W1T.shape
     h = np.empty(m)
@@ -869,53 +688,53 @@ def _forward_chunk(W1T, b1, W2, b2, act, x, start, stop, out):
             out[s, j] = cur[j]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel(parallel=True)
+def _forward_threads(W1T, b1, W2, b2, act, x, out):
+    N = x.shape[0]
+    cs = chunk_size(N)
+    for ci in prange(n_chunks(N)):
+        _forward_chunk(W1T, b1, W2, b2, act, x, ci * cs, min(N, (ci + 1) * cs), out)
+
+
 def forward_serial(W1T, b1, W2, b2, act, x):
     """phi(x_i) for every sample."""
-    N, n = x.shape
-    out = np.empty((N, n))
-    cs = chunk_size(N)
-    for ci in range((N + cs - 1) // cs):
-        _forward_chunk(W1T, b1, W2, b2, act, x, ci * cs, min(N, (ci + 1) * cs), out)
+    out = np.empty(x.shape)
+    _forward_chunk(W1T, b1, W2, b2, act, x, 0, x.shape[0], out)
     return out
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
 def forward_parallel(W1T, b1, W2, b2, act, x):
-    """:func:`forward_serial` with the chunks distributed over threads."""
-    N, n = x.shape
-    out = np.empty((N, n))
-    cs = chunk_size(N)
-    for ci in prange((N + cs - 1) // cs):
-        _forward_chunk(W1T, b1, W2, b2, act, x, ci * cs, min(N, (ci + 1) * cs), out)
+    """:func:`forward_serial` with chunks of samples on threads (bitwise the same)."""
+    out = np.empty(x.shape)
+    _forward_threads(W1T, b1, W2, b2, act, x, out)
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@kernel(parallel=True)
+def _jacobian_threads(W1T, b1, W2, b2, act, x, mode, jac, reg):
+    N = x.shape[0]
+    cs = chunk_size(N)
+    for ci in prange(n_chunks(N)):
+        _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, ci * cs, min(N, (ci + 1) * cs), jac, reg)
+
+
 def jacobian_serial(W1T, b1, W2, b2, act, x, mode):
     """Exact Jacobians (mode REG_DIVERGENCE, else zeros) and R(x_i) (see the chunk)."""
     N, n = x.shape
-    jac = np.zeros((N, n, n))
-    reg = np.empty(N)
-    cs = chunk_size(N)
-    for ci in range((N + cs - 1) // cs):
-        _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, ci * cs, min(N, (ci + 1) * cs), jac, reg)
+    jac, reg = np.zeros((N, n, n)), np.empty(N)
+    _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, 0, N, jac, reg)
     return jac, reg
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
 def jacobian_parallel(W1T, b1, W2, b2, act, x, mode):
-    """:func:`jacobian_serial` with the chunks distributed over threads."""
+    """:func:`jacobian_serial` with chunks of samples on threads (bitwise the same)."""
     N, n = x.shape
-    jac = np.zeros((N, n, n))
-    reg = np.empty(N)
-    cs = chunk_size(N)
-    for ci in prange((N + cs - 1) // cs):
-        _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, ci * cs, min(N, (ci + 1) * cs), jac, reg)
+    jac, reg = np.zeros((N, n, n)), np.empty(N)
+    _jacobian_threads(W1T, b1, W2, b2, act, x, mode, jac, reg)
     return jac, reg
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, start,
                    stop, out, iters, ok):
     """Invert phi block by block in reverse: solve y + g_k(y) = target for k = B, ..., 1.
@@ -980,7 +799,7 @@ def _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_
             out[s, j] = target[j]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _norm(v):
     s = 0.0
     for j in range(v.shape[0]):
@@ -988,35 +807,37 @@ def _norm(v):
     return math.sqrt(s)
 
 
-@njit(cache=True, error_model="numpy")
+def _inverse_outputs(u):
+    N = u.shape[0]
+    return np.empty(u.shape), np.zeros(N, dtype=np.int64), np.ones(N, dtype=np.bool_)
+
+
+@kernel(parallel=True)
+def _inverse_threads(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, out,
+                     iters, ok):
+    N = u.shape[0]
+    cs = chunk_size(N)
+    for ci in prange(n_chunks(N)):
+        _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch,
+                       ci * cs, min(N, (ci + 1) * cs), out, iters, ok)
+
+
 def inverse_serial(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
     """Preimages, iterations per sample and per-sample success (see the chunk)."""
-    N, n = u.shape
-    out = np.empty((N, n))
-    iters = np.zeros(N, dtype=np.int64)
-    ok = np.ones(N, dtype=np.bool_)
-    cs = chunk_size(N)
-    for ci in range((N + cs - 1) // cs):
-        _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch,
-                       ci * cs, min(N, (ci + 1) * cs), out, iters, ok)
-    return out, iters, ok
+    out = _inverse_outputs(u)
+    _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, 0,
+                   u.shape[0], *out)
+    return out
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
 def inverse_parallel(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
-    """:func:`inverse_serial` with the chunks distributed over threads."""
-    N, n = u.shape
-    out = np.empty((N, n))
-    iters = np.zeros(N, dtype=np.int64)
-    ok = np.ones(N, dtype=np.bool_)
-    cs = chunk_size(N)
-    for ci in prange((N + cs - 1) // cs):
-        _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch,
-                       ci * cs, min(N, (ci + 1) * cs), out, iters, ok)
-    return out, iters, ok
+    """:func:`inverse_serial` with chunks of samples on threads (bitwise the same)."""
+    out = _inverse_outputs(u)
+    _inverse_threads(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, *out)
+    return out
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, start, stop, est):
     """Per-sample, per-probe Hutchinson estimates of R(x_i).
 
@@ -1072,31 +893,30 @@ def _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, start, stop,
             est[s, p] = total
 
 
-@njit(cache=True, error_model="numpy")
+@kernel(parallel=True)
+def _hutchinson_threads(W1T, b1, W2, b2, act, x, probes, order, mode, est):
+    N = x.shape[0]
+    cs = chunk_size(N)
+    for ci in prange(n_chunks(N)):
+        _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, ci * cs,
+                          min(N, (ci + 1) * cs), est)
+
+
 def hutchinson_serial(W1T, b1, W2, b2, act, x, probes, order, mode):
     """Per-sample, per-probe estimates, shape (N, n_probes) (see the chunk)."""
-    N = x.shape[0]
-    est = np.zeros((N, probes.shape[1]))
-    cs = chunk_size(N)
-    for ci in range((N + cs - 1) // cs):
-        _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, ci * cs,
-                          min(N, (ci + 1) * cs), est)
+    est = np.zeros((x.shape[0], probes.shape[1]))
+    _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, 0, x.shape[0], est)
     return est
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
 def hutchinson_parallel(W1T, b1, W2, b2, act, x, probes, order, mode):
-    """:func:`hutchinson_serial` with the chunks distributed over threads."""
-    N = x.shape[0]
-    est = np.zeros((N, probes.shape[1]))
-    cs = chunk_size(N)
-    for ci in prange((N + cs - 1) // cs):
-        _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, ci * cs,
-                          min(N, (ci + 1) * cs), est)
+    """:func:`hutchinson_serial` with chunks of samples on threads (bitwise the same)."""
+    est = np.zeros((x.shape[0], probes.shape[1]))
+    _hutchinson_threads(W1T, b1, W2, b2, act, x, probes, order, mode, est)
     return est
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _jg_vector(W1T, W2, d1, w, hv, out):
     """out = J_g w = W2 diag(d1) W1 w."""
     n, m = W1T.shape

@@ -1,12 +1,15 @@
 """Numba kernels of the Linear model: per-sample gradient contributions, reduced in fixed order.
 
 Private: the public class :class:`invlin.models.Linear` validates input and calls these.
-Samples are summed in chunks of fixed size and the chunk sums are then added in order, in both
-the serial and the parallel build, so the result is bitwise the same for any thread count.
+Samples are summed in chunks of fixed size and the chunk sums are then added in order. The
+serial path runs the body on all chunks, the parallel driver runs the same body on one chunk per
+``prange`` iteration, so the result is bitwise the same for any thread count.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from invlin.models._jit import kernel
 
 # Samples per chunk (fixed: the summation order must not depend on the thread count).
 CHUNK = 64
@@ -14,30 +17,26 @@ CHUNK = 64
 PARALLEL_MIN_WORK = 1 << 16
 
 
-@njit(cache=True)
-def _chunk_sums(g, x, partial_k, partial_b, chunk):
+@kernel
+def _chunk_sums(g, x, partial_k, partial_b, first, last):
+    """Sums over the samples of the chunks [first, last), one partial slot per chunk."""
     n = g.shape[1]
-    stop = min((chunk + 1) * CHUNK, g.shape[0])
-    for i in range(chunk * CHUNK, stop):
-        for r in range(n):
-            partial_b[chunk, r] += g[i, r]
-            for col in range(n):
-                partial_k[chunk, r, col] += g[i, r] * x[i, col]
+    for chunk in range(first, last):
+        stop = min((chunk + 1) * CHUNK, g.shape[0])
+        for i in range(chunk * CHUNK, stop):
+            for r in range(n):
+                partial_b[chunk, r] += g[i, r]
+                for col in range(n):
+                    partial_k[chunk, r, col] += g[i, r] * x[i, col]
 
 
-@njit(cache=True)
-def _outer_sums_serial(g, x, partial_k, partial_b):
-    for chunk in range(partial_k.shape[0]):
-        _chunk_sums(g, x, partial_k, partial_b, chunk)
-
-
-@njit(cache=True, parallel=True)
-def _outer_sums_parallel(g, x, partial_k, partial_b):
+@kernel(parallel=True)
+def _chunk_sums_threads(g, x, partial_k, partial_b):
     for chunk in prange(partial_k.shape[0]):
-        _chunk_sums(g, x, partial_k, partial_b, chunk)
+        _chunk_sums(g, x, partial_k, partial_b, chunk, chunk + 1)
 
 
-@njit(cache=True)
+@kernel
 def _reduce(partial_k, partial_b):
     grad_k = np.zeros(partial_k.shape[1:])
     grad_b = np.zeros(partial_b.shape[1])
@@ -56,8 +55,9 @@ def outer_sums(g, x):
     n_chunks = (n_samples + CHUNK - 1) // CHUNK
     partial_k = np.zeros((n_chunks, n, n))
     partial_b = np.zeros((n_chunks, n))
-    large = n_samples * n * n >= PARALLEL_MIN_WORK
-    (_outer_sums_parallel if large else _outer_sums_serial)(
-        np.ascontiguousarray(g), np.ascontiguousarray(x), partial_k, partial_b
-    )
+    g, x = np.ascontiguousarray(g), np.ascontiguousarray(x)
+    if n_samples * n * n >= PARALLEL_MIN_WORK:
+        _chunk_sums_threads(g, x, partial_k, partial_b)
+    else:
+        _chunk_sums(g, x, partial_k, partial_b, 0, n_chunks)
     return _reduce(partial_k, partial_b)

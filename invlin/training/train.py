@@ -54,13 +54,12 @@ def _projected_gradient_norm(model, theta: np.ndarray, grad: np.ndarray) -> floa
     """|theta - P(theta - grad)|: the gradient norm, corrected at active constraints.
 
     Zero exactly at a stationary point of the constrained problem (for the box and norm-ball
-    constraints of invlin's models); equal to |grad| in the interior.
+    constraints of invlin's models); equal to |grad| in the interior. Leaves the model at
+    P(theta - grad): the caller sets the parameters it continues from.
     """
     model.set_parameters(theta - grad)
     model.project()
-    stepped = model.get_parameters()
-    model.set_parameters(theta)
-    return float(np.linalg.norm(theta - stepped))
+    return float(np.linalg.norm(theta - model.get_parameters()))
 
 
 def _population_quadrature(model, problem, loss_obj, population):
@@ -203,10 +202,12 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
             run = step + 1
             if tol is not None and grad_norms[step] <= tol:
                 converged = True
+                model.set_parameters(theta)
                 break
             optimiser.learning_rate = base_rate * decay**step
             theta_new = optimiser.step(theta, grad)
             if not np.all(np.isfinite(theta_new)):
+                model.set_parameters(theta)
                 raise TrainingDivergedError(f"non-finite parameters after step {step}")
             model.set_parameters(theta_new)
             model.project()

@@ -100,8 +100,8 @@ def test_serial_and_parallel_drivers_agree_bitwise():
         for a, b in zip(kernels.objective_serial(*w, mode, 0.3, xl, tl, M, True),
                         kernels.objective_parallel(*w, mode, 0.3, xl, tl, M, True)):
             np.testing.assert_array_equal(a, b)
-    for a, b in zip(kernels.reconstruction_serial(*w, x, t),
-                    kernels.reconstruction_parallel(*w, x, t)):
+    for a, b in zip(kernels.adjoint_gradient_serial(*w, x, t),
+                    kernels.adjoint_gradient_parallel(*w, x, t)):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(kernels.forward_serial(*w, x), kernels.forward_parallel(*w, x))
     for a, b in zip(kernels.jacobian_serial(*w, x, kernels.REG_DIVERGENCE),
