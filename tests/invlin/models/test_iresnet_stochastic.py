@@ -32,10 +32,12 @@ def _network(dim, seed=21):
     """A network whose block Jacobians J_g have norms 0.3 to 0.6 at the test points, so that
     the powers beyond the first matter (saturated activations would make J_g nearly zero)."""
     model = IResNet(dim, 2, 6, lipschitz=0.8, rng=seed)
-    W1, b1, W2, _ = model._views(model._theta)
+    theta = model.get_parameters()
+    W1, b1, W2, _ = model._views(theta)
     W1 *= 10.0  # the Lipschitz constraint becomes active after the projection
     W2 *= 10.0
     b1 *= 0.2  # pre-activations near zero: act' near 1
+    model.set_parameters(theta)  # (not in place: the model caches its blocks' bounds)
     model.project()
     return model
 
