@@ -34,7 +34,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from invlin.models._jit import kernel
 
 # the kernel-interface constants of the IResNet class (plain integers)
 TANH = 0
@@ -42,13 +44,13 @@ DIVERGENCE = 0
 LOGDET = 1
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def chunk_size(n_points):
     """Points per chunk: a function of the number of points only (not of threads)."""
     return max(16, (n_points + 63) // 64)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _activation(hr, act):
     """(act, act', act'') at hr for tanh (act 0) or softplus (act 1), without overflow."""
     if act == TANH:
@@ -64,7 +66,7 @@ def _activation(hr, act):
     return math.log1p(e), s, s * (1.0 - s)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _hidden(W1T, w, u):
     """u = W1 w."""
     n, m = W1T.shape
@@ -76,7 +78,7 @@ def _hidden(W1T, w, u):
             u[r] += W1T[j, r] * wj
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _jg_product(W1T, W2, d1, w, u, out):
     """u = W1 w and out = J_g w = W2 (d1 * u)."""
     n, m = W1T.shape
@@ -88,7 +90,7 @@ def _jg_product(W1T, W2, d1, w, u, out):
         out[i] = acc
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@kernel
 def _jg_adjoint(W1T, W2, d1, w_in, u, wbar, dbar, qbar, gW1T, gW2, out):
     """Reverse sweep through out = W2 (d1 * (W1 w_in)) for the output adjoint ``wbar``.
 
@@ -115,7 +117,7 @@ def _jg_adjoint(W1T, W2, d1, w_in, u, wbar, dbar, qbar, gW1T, gW2, out):
         out[j] = acc
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _regulariser_chunk(W1T, b1, W2, b2, act, mode, x, probes, coefs, start, stop, est, gW1T,
                        gb1, gW2, gb2):
     """Estimates est[s, p] for the points [start, stop) and the gradient of
@@ -237,37 +239,54 @@ def _regulariser_chunk(W1T, b1, W2, b2, act, mode, x, probes, coefs, start, stop
                 xbar[j] += acc
 
 
-@njit(cache=True, error_model="numpy")
-def _slots(n_chunks, B, n, m):
-    return (np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, m)),
-            np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, n)))
+@kernel
+def _regulariser_group(W1T, b1, W2, b2, act, mode, x, probes, coefs, group, n_groups, est,
+                       gW1T, gb1, gW2, gb2):
+    """The body: chunks group, group + n_groups, ... of the points; chunk ci writes the
+    estimates of its points and its own gradient slot ci."""
+    N = x.shape[0]
+    cs = chunk_size(N)
+    for ci in range(group, gW1T.shape[0], n_groups):
+        _regulariser_chunk(W1T, b1, W2, b2, act, mode, x, probes, coefs, ci * cs,
+                           min(N, (ci + 1) * cs), est, gW1T[ci], gb1[ci], gW2[ci], gb2[ci])
 
 
-@njit(cache=True, error_model="numpy")
+@kernel(parallel=True)
+def _regulariser_threads(W1T, b1, W2, b2, act, mode, x, probes, coefs, n_groups, est, gW1T,
+                         gb1, gW2, gb2):
+    """The body on n_groups groups of chunks, the groups on threads."""
+    for group in prange(n_groups):
+        _regulariser_group(W1T, b1, W2, b2, act, mode, x, probes, coefs, group, n_groups, est,
+                           gW1T, gb1, gW2, gb2)
+
+
+#: Groups of chunks of the parallel driver (a constant: results do not depend on the threads).
+PARALLEL_GROUPS = 16
+
+
+def _regulariser(parallel, W1T, b1, W2, b2, act, mode, x, probes, coefs):
+    """Per-point, per-probe estimates (N, P) and the gradient slots of their mean: the body on
+    all chunks in turn, or on groups of chunks on threads (``parallel``); the same operations
+    in the same order per chunk either way, so the results are bitwise identical."""
+    B, n, m = W1T.shape
+    N = x.shape[0]
+    n_chunks = (N + chunk_size(N) - 1) // chunk_size(N)
+    est = np.empty((N, probes.shape[1]))
+    slots = (np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, m)),
+             np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, n)))
+    args = (W1T, b1, W2, b2, act, mode, x, probes, coefs)
+    if parallel:
+        _regulariser_threads(*args, min(PARALLEL_GROUPS, n_chunks), est, *slots)
+    else:
+        _regulariser_group(*args, 0, 1, est, *slots)
+    return (est, *slots)
+
+
 def regulariser_serial(W1T, b1, W2, b2, act, mode, x, probes, coefs):
     """Per-point, per-probe estimates (N, P) and the gradient slots of their mean."""
-    B, n, m = W1T.shape
-    N = x.shape[0]
-    est = np.empty((N, probes.shape[1]))
-    cs = chunk_size(N)
-    n_chunks = (N + cs - 1) // cs
-    gW1T, gb1, gW2, gb2 = _slots(n_chunks, B, n, m)
-    for ci in range(n_chunks):
-        _regulariser_chunk(W1T, b1, W2, b2, act, mode, x, probes, coefs, ci * cs,
-                           min(N, (ci + 1) * cs), est, gW1T[ci], gb1[ci], gW2[ci], gb2[ci])
-    return est, gW1T, gb1, gW2, gb2
+    return _regulariser(False, W1T, b1, W2, b2, act, mode, x, probes, coefs)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
 def regulariser_parallel(W1T, b1, W2, b2, act, mode, x, probes, coefs):
-    """:func:`regulariser_serial` with the chunks distributed over threads."""
-    B, n, m = W1T.shape
-    N = x.shape[0]
-    est = np.empty((N, probes.shape[1]))
-    cs = chunk_size(N)
-    n_chunks = (N + cs - 1) // cs
-    gW1T, gb1, gW2, gb2 = _slots(n_chunks, B, n, m)
-    for ci in prange(n_chunks):
-        _regulariser_chunk(W1T, b1, W2, b2, act, mode, x, probes, coefs, ci * cs,
-                           min(N, (ci + 1) * cs), est, gW1T[ci], gb1[ci], gW2[ci], gb2[ci])
-    return est, gW1T, gb1, gW2, gb2
+    """:func:`regulariser_serial` with groups of chunks on threads (bitwise the same)."""
+    return _regulariser(True, W1T, b1, W2, b2, act, mode, x, probes, coefs)
