@@ -51,8 +51,8 @@ def _n(loss, quick):
     """Samples per fit (a power of 2): the reconstruction loss differentiates through the
     inverse and is smoother in the parameters, so it needs fewer."""
     if loss == "reconstruction":
-        return 2**16 if quick else 2**18
-    return 2**17 if quick else 2**19
+        return 2**16 if quick else 2**17
+    return 2**17 if quick else 2**18
 
 
 def fit_on_samples(problem, loss, samples):
