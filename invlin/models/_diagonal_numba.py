@@ -107,7 +107,9 @@ def _invert_one(p, n_units, target, tol, max_iter):
 
     |sum_r w_r tanh(.)| <= sum_r |w_r| = W, so the root lies in
     [(target - beta - W)/alpha, (target - beta + W)/alpha]. A Newton step that leaves the
-    current bracket is replaced by bisection; the bracket shrinks with the sign of f - target.
+    current bracket, or that follows a step which did not halve the residual, is replaced by
+    bisection (Newton alone can cycle between the flat tails of a sigmoid-shaped f); the bracket
+    shrinks with the sign of f - target, so it at least halves every other iteration.
     Returns the root estimate and the iterations used.
     """
     spread = 0.0
@@ -116,6 +118,7 @@ def _invert_one(p, n_units, target, tol, max_iter):
     lo = (target - p[1] - spread) / p[0]
     hi = (target - p[1] + spread) / p[0]
     t = (target - p[1]) / p[0]
+    previous = np.inf
     for iteration in range(1, max_iter + 1):
         value, slope = _value_slope(p, n_units, t)
         residual = value - target
@@ -126,8 +129,9 @@ def _invert_one(p, n_units, target, tol, max_iter):
         else:
             lo = t
         step = t - residual / slope
-        if step <= lo or step >= hi:
+        if step <= lo or step >= hi or abs(residual) > 0.5 * previous:
             step = 0.5 * (lo + hi)
+        previous = abs(residual)
         t = step
     return t, max_iter
 

@@ -167,3 +167,23 @@ def test_bad_input_is_rejected_with_named_parameters():
         DiagonalLinear(2).set_parameters([1.0])
     with pytest.raises(ValueError, match="u"):
         DiagonalNet(2).inverse(np.ones(3))
+
+
+def test_inverse_does_not_cycle_between_the_flat_tails():
+    """A trained row on which undamped Newton cycles between t ~ -0.95 and t ~ 2.3 (found by the
+    noise sweep): the safeguarded iteration reaches the root (checked against bisection)."""
+    from scipy.optimize import brentq
+
+    from invlin.models._diagonal_numba import scalar_maps, scalar_maps_inverse
+
+    row = [0.50099111, 0.00445922, 0.11490055, 0.73991691, 0.74837854, 0.09764362,
+           1.60219336, 1.61300915, 1.70987652, 1.49666762, -0.59142774, -0.10532041,
+           0.18298504, 0.52132307]
+    table = np.array([row])
+    target = 1.20282731
+    t, iterations = scalar_maps_inverse(table, np.array([[target]]), 1e-12, 100)
+    assert iterations[0] < 100
+    root = brentq(lambda s: scalar_maps(table, np.array([[s]]))[0][0, 0] - target, -1.0, 5.8,
+                  xtol=1e-14)
+    # |f(t) - target| <= 1e-12 and f' >= 0.5 near the root: |t - root| <= 2e-12 (+ brentq's)
+    assert abs(t[0, 0] - root) <= 3e-12
