@@ -89,8 +89,8 @@ def test_experiment_script_writes_json(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ALL)
 def test_full_run(name, tmp_path):
-    # the deconvolution study's checks come from its long-training setting (full=True)
-    options = {"full": True} if name == "deconvolution" else {}
+    # the checks of these studies come from their long-training setting (full=True)
+    options = {"full": True} if name in ("deconvolution", "iresnet_high_dim") else {}
     record = load(name).run(tmp_path, seed=0, progress=False, **options)
     assert_valid_record(record, name, tmp_path, 0)
     failed = [check for check in record["checks"] if not check["passed"]]
