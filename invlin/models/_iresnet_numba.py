@@ -122,7 +122,7 @@ def _activate(h, act, a, d1, d2):
 
 
 # -- dot product over the hidden units ------------------------------------------------------------
-@kernel(fastmath=True)
+@kernel(reassociate=True)
 def _dot(u, v):
     """sum_r u[r] v[r].
 
@@ -305,7 +305,7 @@ def _gradient_slots(n_chunks, B, n, m):
             np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, n)))
 
 
-@kernel(fastmath=True)
+@kernel(reassociate=True)
 def _sum_row(U, a, S):
     """sum_{s < S} U[a, s], reassociated (vectorised) by the flags FASTMATH."""
     total = 0.0
@@ -314,7 +314,7 @@ def _sum_row(U, a, S):
     return total
 
 
-@kernel(fastmath=True)
+@kernel(reassociate=True)
 def _dot_rows(U, a, V, b, S):
     """sum_{s < S} U[a, s] V[b, s], reassociated (vectorised) by the flags FASTMATH."""
     total = 0.0
@@ -323,7 +323,7 @@ def _dot_rows(U, a, V, b, S):
     return total
 
 
-@kernel(fastmath=True)
+@kernel(reassociate=True)
 def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, step, data, reg,
                       GW1T, Gb1, GW2, Gb2):
     """Data term, regulariser and gradient slots of the chunks first, first + step, ...

@@ -34,15 +34,15 @@ if not os.environ.get("NUMBA_THREADING_LAYER"):
     numba.config.THREADING_LAYER = THREADING_LAYER
 
 
-def kernel(func=None, *, fastmath: bool = False, parallel: bool = False):
-    """``numba.njit`` with invlin's options; ``fastmath=True`` adds the flag set FASTMATH.
+def kernel(func=None, *, reassociate: bool = False, parallel: bool = False):
+    """``numba.njit`` with invlin's options; ``reassociate=True`` adds the flag set FASTMATH.
 
     ``parallel=True`` is for the small drivers that run a kernel's body on chunks of samples
     with ``prange``; the serial path calls the body directly, so each body is compiled once
     for it, and the parallel driver is a distinct function with its own cache entry.
     """
     options = dict(cache=True, error_model="numpy", parallel=parallel)
-    if fastmath:
+    if reassociate:
         options["fastmath"] = set(FASTMATH)
     if func is None:
         return njit(**options)

@@ -15,7 +15,17 @@ module                 claims
 ``diagonal``           diagonal-marginal-divergence, diagonal-marginal-reconstruction
 ``linear``             linear-divergence-operator, linear-reconstruction-operator,
                        linear-logdet-operator, linear-logdet-spurious-stationary-points
+``discriminating``     the PM/MAP claims on non-Gaussian priors: population-trained splines
+                       against PM, MAP or the loss's function-space optimum, on the scale
+                       d(PM, MAP) (``_discrimination``)
+``fourth_order``       pm-map-fourth-order, logdet-inverse-fourth-order,
+                       logdet-inverse-pm-fourth-order, divergence-inverse-map-all-orders and
+                       the delta^4 items of the log-det claims (series vs exact references)
 =====================  =====================================================================
+
+Shared helpers: ``_gains`` (population and sample comparisons of gains), ``_gaps``,
+``_discrimination`` (the d(learned, predicted) / d(PM, MAP) items), ``_sample_fit`` (RQMC
+samples of mixture problems and empirical-loss fits), ``_tolerances``.
 """
 
 from invlin.verify.checks import (  # noqa: F401  (imported for registration)
