@@ -5,7 +5,7 @@ every float division for a zero divisor, which raises ZeroDivisionError, stops L
 vectorising loops that divide; no kernel divides by a value that can be zero). Kernels whose
 loops are sums over samples, dot products or polynomial evaluations may add the fast-math flags
 :data:`FASTMATH`, which let LLVM reorder those sums (and vectorise them) and fuse multiply-adds:
-that changes rounding and nothing else. Never ``fastmath=True`` and never the flags ``nnan``,
+that changes rounding and nothing else. Never fastmath set to ``True`` and never the flags ``nnan``,
 ``ninf``, ``nsz``, ``arcp`` or ``afn``: non-finite values must still propagate.
 
 Numba's on-disk cache does not see edits of this module from the kernels' modules: after
