@@ -233,3 +233,26 @@ class DiagonalModel(InvertibleModel):
         # dt/dtheta = -(df/dtheta)(t) / f'(t) (implicit function theorem on f(t) = u).
         g_value = np.ascontiguousarray(-2.0 * error / (n_samples * slopes))
         return value, self._maps_backward(t, g_value, np.zeros_like(slopes))
+
+
+class TableDiagonalModel(DiagonalModel):
+    """A diagonal model whose flat parameters are its kernel table ``_params`` (n rows, one per
+    component), row-major: :class:`~invlin.models.DiagonalNet` and
+    :class:`~invlin.models.MonotoneSpline`. Subclasses set ``_params`` in ``__init__``."""
+
+    @property
+    def n_parameters(self) -> int:
+        return self._params.size
+
+    def get_parameters(self) -> np.ndarray:
+        return self._params.ravel().copy()
+
+    def set_parameters(self, theta) -> None:
+        theta = self._check_parameters(theta)
+        self._params = np.ascontiguousarray(theta.reshape(self._params.shape))
+
+    def _table(self) -> np.ndarray:
+        return self._params
+
+    def _table_gradient(self, grad_table: np.ndarray) -> np.ndarray:
+        return grad_table.ravel().copy()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from invlin._validation import positive_int, positive_scalar
-from invlin.models._diagonal import DiagonalModel, _as_lipschitz
+from invlin.models._diagonal import TableDiagonalModel, _as_lipschitz
 from invlin.models._diagonal_numba import scalar_maps
 
 __all__ = ["DiagonalNet"]
 
 
-class DiagonalNet(DiagonalModel):
+class DiagonalNet(TableDiagonalModel):
     r"""Componentwise strictly increasing maps in an orthonormal basis.
 
     .. math::
@@ -66,23 +66,6 @@ class DiagonalNet(DiagonalModel):
                               np.linspace(-2.0, 2.0, r) if r > 1 else [0.0]])
         self._params = np.ascontiguousarray(np.tile(row, (self.dim, 1)))
         self.project()
-
-    @property
-    def n_parameters(self) -> int:
-        return self._params.size
-
-    def get_parameters(self) -> np.ndarray:
-        return self._params.ravel().copy()
-
-    def set_parameters(self, theta) -> None:
-        theta = self._check_parameters(theta)
-        self._params = np.ascontiguousarray(theta.reshape(self.dim, 2 + 3 * self.n_units))
-
-    def _table(self) -> np.ndarray:
-        return self._params
-
-    def _table_gradient(self, grad_table: np.ndarray) -> np.ndarray:
-        return grad_table.ravel().copy()
 
     def _parts(self):
         r = self.n_units

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from invlin._validation import as_float_array, positive_scalar
-from invlin.models._diagonal import DiagonalModel, _as_lipschitz
+from invlin.models._diagonal import TableDiagonalModel, _as_lipschitz
 from invlin.models._spline_numba import spline_maps, spline_maps_backward, spline_maps_inverse
 
 __all__ = ["MonotoneSpline"]
 
 
-class MonotoneSpline(DiagonalModel):
+class MonotoneSpline(TableDiagonalModel):
     r"""Componentwise increasing C^1 quadratic splines with linear tails, in an orthonormal basis.
 
     .. math::
@@ -88,23 +88,6 @@ class MonotoneSpline(DiagonalModel):
         self._params = np.ones((self.dim, n_knots + 1))
         self._params[:, 0] = knots[:, (n_knots - 1) // 2]
         self.project()
-
-    @property
-    def n_parameters(self) -> int:
-        return self._params.size
-
-    def get_parameters(self) -> np.ndarray:
-        return self._params.ravel().copy()
-
-    def set_parameters(self, theta) -> None:
-        theta = self._check_parameters(theta)
-        self._params = np.ascontiguousarray(theta.reshape(self._params.shape))
-
-    def _table(self) -> np.ndarray:
-        return self._params
-
-    def _table_gradient(self, grad_table: np.ndarray) -> np.ndarray:
-        return grad_table.ravel().copy()
 
     # -- kernel hooks -----------------------------------------------------------------------
     def _maps(self, t):
