@@ -40,3 +40,16 @@ def split_blocks(model):
         single.set_parameters(np.concatenate([W1[k].ravel(), b1[k], W2[k].ravel(), b2[k]]))
         blocks.append(single)
     return blocks
+
+
+def truncated_series(model, x, order):
+    """sum_k sum_{j<=order} (-1)^{j+1} tr(J_gk^j)/j from dense block Jacobians (NumPy)."""
+    total = np.zeros(x.shape[0])
+    for block in split_blocks(model):
+        Jg = block.jacobian(x) - np.eye(model.dim)
+        power = np.broadcast_to(np.eye(model.dim), Jg.shape).copy()
+        for j in range(1, order + 1):
+            power = power @ Jg
+            total += (-1) ** (j + 1) * np.trace(power, axis1=1, axis2=2) / j
+        x = block.forward(x)
+    return total

@@ -22,25 +22,12 @@ def _network(dim=6):
     return model
 
 
-def _truncated_series(model, x, order):
-    """sum_k sum_{j<=order} (-1)^{j+1} tr(J_gk^j)/j from dense block Jacobians (NumPy)."""
-    total = np.zeros(x.shape[0])
-    for block in cases.split_blocks(model):
-        Jg = block.jacobian(x) - np.eye(model.dim)
-        power = np.broadcast_to(np.eye(model.dim), Jg.shape).copy()
-        for j in range(1, order + 1):
-            power = power @ Jg
-            total += (-1) ** (j + 1) * np.trace(power, axis1=1, axis2=2) / j
-        x = block.forward(x)
-    return total
-
-
 @pytest.mark.parametrize("probe", ["rademacher", "gaussian"])
 def test_logdet_estimate_is_unbiased_for_the_truncated_series(probe):
     model = _network()
     x = np.random.default_rng(22).standard_normal((30, 6))
     est = estimate_logdet(model, x, np.random.default_rng(23), order=6, n_probes=400, probe=probe)
-    exact = _truncated_series(model, x, 6)
+    exact = cases.truncated_series(model, x, 6)
     z = (est.value - exact) / est.standard_error
     # 400 iid probes per point: z is close to standard normal; |z| > 4.5 has probability
     # ~7e-6 per point, so ~2e-4 for all 30 points together
@@ -55,12 +42,12 @@ def test_logdet_truncation_bound_holds():
     x = np.random.default_rng(24).standard_normal((30, 6))
     exact = model.logdet(x)
     for order in (1, 3, 8, 20):
-        series = _truncated_series(model, x, order)
+        series = cases.truncated_series(model, x, order)
         bound = estimate_logdet(model, x[:1], np.random.default_rng(0), order=order,
                                 n_probes=2).truncation_bound
         assert np.max(np.abs(series - exact)) <= bound
     # and the series converges to the exact value (rounding of O(1) numbers remains)
-    np.testing.assert_allclose(_truncated_series(model, x, 200), exact, atol=1e-12)
+    np.testing.assert_allclose(cases.truncated_series(model, x, 200), exact, atol=1e-12)
 
 
 def test_reported_variance_matches_the_spread_of_repeated_estimates():

@@ -143,26 +143,13 @@ def test_truncation_at_order_one_fails(dim):
     assert t_grad > k_grad, (t_grad, k_grad)
 
 
-def _truncated_series(model, x, order):
-    """sum_k sum_{j<=order} (-1)^{j+1} tr(J_gk^j)/j from dense block Jacobians (NumPy)."""
-    total = np.zeros(x.shape[0])
-    for block in cases.split_blocks(model):
-        Jg = block.jacobian(x) - np.eye(model.dim)
-        power = np.broadcast_to(np.eye(model.dim), Jg.shape).copy()
-        for j in range(1, order + 1):
-            power = power @ Jg
-            total += (-1) ** (j + 1) * np.trace(power, axis1=1, axis2=2) / j
-        x = block.forward(x)
-    return total
-
-
 @pytest.mark.parametrize("dim", [2, 8])
 def test_fixed_truncation_is_unbiased_for_its_series_and_within_its_bound(dim):
     model, x = _network(dim), _points(dim)
     estimator = Hutchinson(probes=PROBES, terms=4)
     values, _ = _group_means(model, x, "logdet",
                              _hutchinson_draw(estimator, x.shape[0], dim, "logdet"))
-    series = _truncated_series(model, x, 4)
+    series = cases.truncated_series(model, x, 4)
     assert _max_t(values, series) < _threshold(x.shape[0])
     # the stated bias bound holds for the exact series (deterministic: dense Jacobians)
     bound = estimator.truncation_bound(model, "logdet")
