@@ -6,7 +6,7 @@ from distributed import WorkerPlugin
 
 
 class WarmupPlugin(WorkerPlugin):
-    """Set the worker's Numba thread count and compile (or load) every kernel once.
+    """Set the worker's Numba and BLAS thread counts and compile (or load) every kernel once.
 
     ``setup`` runs on each worker when the plugin is registered and on every worker that joins
     later (also one restarted after a crash), before the worker receives tasks.
@@ -19,9 +19,9 @@ class WarmupPlugin(WorkerPlugin):
 
     def setup(self, worker) -> None:
         if self.numba_threads is not None:
-            import numba
+            from invlin.execution._threads import share_cores
 
-            numba.set_num_threads(min(self.numba_threads, numba.config.NUMBA_NUM_THREADS))
+            share_cores(self.numba_threads)
         from invlin.verify.warmup import warmup
 
         warmup()

@@ -8,6 +8,7 @@ import warnings
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from invlin._validation import positive_int
+from invlin.execution._threads import share_cores
 from invlin.execution.base import Executor
 
 # The task handed to forked worker processes (set just before the pool starts): workers inherit
@@ -30,8 +31,9 @@ class LocalExecutor(Executor):
 
     Notes
     -----
-    Each worker's Numba thread pool gets ``NUMBA_NUM_THREADS // jobs`` threads, so that the
-    workers share the cores; the kernels' results never depend on the thread count. Workers are
+    Each worker gets ``NUMBA_NUM_THREADS // jobs`` Numba threads and as many BLAS threads
+    (:func:`invlin.execution._threads.share_cores`), so that the workers share the cores
+    instead of oversubscribing them; the kernels' results never depend on the thread count. Workers are
     forked (POSIX) so that they inherit the function and the items without pickling. Numba's
     threading layers other than TBB cannot be used in a child forked after the parent started
     its thread pool (GNU OpenMP aborts), so once this process has started the pool (a parallel
@@ -102,7 +104,7 @@ def _init_worker(jobs: int) -> None:
     """Share the cores between workers (results never depend on the thread count)."""
     import numba
 
-    numba.set_num_threads(max(1, numba.config.NUMBA_NUM_THREADS // jobs))
+    share_cores(numba.config.NUMBA_NUM_THREADS // jobs)
 
 
 def _call(index: int):

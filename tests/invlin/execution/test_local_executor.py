@@ -24,6 +24,27 @@ def test_results_in_item_order_and_each_reported_once(jobs):
     assert (pids == {os.getpid()}) if in_process else (os.getpid() not in pids)
 
 
+def _thread_counts(_):
+    import numba
+    from threadpoolctl import threadpool_info
+
+    return numba.get_num_threads(), sorted({i["num_threads"] for i in threadpool_info()
+                                            if i["user_api"] == "blas"})
+
+
+def test_workers_share_the_cores():
+    """Each of N workers gets NUMBA_NUM_THREADS // N Numba threads and as many BLAS threads
+    (not one BLAS thread per core each, which oversubscribes the machine)."""
+    import numba
+
+    if not LocalExecutor.can_fork():
+        pytest.skip("Numba's thread pool already runs in this process: no workers are forked")
+    expected = max(1, numba.config.NUMBA_NUM_THREADS // 2)
+    for numba_threads, blas_threads in LocalExecutor(2).map(_thread_counts, range(4)):
+        assert numba_threads == expected
+        assert blas_threads in ([expected], [])  # [] when no BLAS library is loaded
+
+
 def test_a_task_exception_propagates():
     with pytest.raises(ZeroDivisionError):
         LocalExecutor(2).map(lambda x: 1 / x, [1, 0, 2])
