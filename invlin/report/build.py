@@ -14,7 +14,8 @@ from invlin.report.html import html_report
 from invlin.report.markdown import markdown_report
 from invlin.report.results import results_document, write_json
 from invlin.report.studies import available_studies, run_study
-from invlin.verify.runner import verify
+from invlin.progress import ProgressBar
+from invlin.verify.runner import claim_tasks
 
 
 def write_report(out, *, quick: bool = False, seed: int = 0, jobs: int = 1, command: str,
@@ -30,7 +31,7 @@ def write_report(out, *, quick: bool = False, seed: int = 0, jobs: int = 1, comm
         half-written report that looks complete (an existing ``out`` is replaced as a whole).
         Figures go to ``out/figures`` (claims) and ``out/studies/<name>`` (studies).
     quick, seed, jobs, claim_ids, claims, registry
-        Passed to :func:`invlin.verify.verify`.
+        As in :func:`invlin.verify.verify`.
     command : str
         The shell command that reproduces the report (recorded in it).
     studies : list of modules or None
@@ -56,18 +57,23 @@ def write_report(out, *, quick: bool = False, seed: int = 0, jobs: int = 1, comm
         executor = LocalExecutor(jobs)
     with atomic_directory(out) as temp:
         start = time.perf_counter()
-        records = verify(claim_ids, quick=quick, seed=seed, jobs=jobs, claims=claims,
-                         registry=registry, progress=progress, executor=executor)
+        modules = available_studies() if studies is None else studies
+        claim_func, claim_items = claim_tasks(claim_ids, quick=quick, seed=seed, claims=claims,
+                                              registry=registry)
+        study_func = partial(_study_task, directory=temp / "studies", seed=seed, quick=quick)
+        # One pool for both, the studies first (toy2d, the longest task, leads): separate pools
+        # would leave a worker idle behind each pool's longest task.
+        tasks = ([(study_func, _by_name(module)) for module in modules]
+                 + [(claim_func, item) for item in claim_items])
+        with ProgressBar(len(tasks), "checking claims, running studies",
+                         enabled=progress) as bar:
+            results = executor.map(_run_task, tasks,
+                                   on_result=lambda index, result: bar.update())
+        study_records, records = results[:len(modules)], results[len(modules):]
         verify_seconds = time.perf_counter() - start
         figures = draw_all(records, temp / "figures")
-        figure_seconds = time.perf_counter() - start - verify_seconds
-        study_start = time.perf_counter()
-        modules = available_studies() if studies is None else studies
-        study_records = executor.map(
-            partial(_study_task, directory=temp / "studies", seed=seed, quick=quick),
-            [_by_name(module) for module in modules])
-        timings = {"verify_seconds": verify_seconds, "figures_seconds": figure_seconds,
-                   "studies_seconds": time.perf_counter() - study_start}
+        timings = {"verify_seconds": verify_seconds,
+                   "figures_seconds": time.perf_counter() - start - verify_seconds}
         for study in study_records:
             timings[f"study_{study['name']}_seconds"] = study["seconds"]
         timings["total_seconds"] = time.perf_counter() - start
@@ -78,6 +84,12 @@ def write_report(out, *, quick: bool = False, seed: int = 0, jobs: int = 1, comm
         (temp / "report.md").write_text(markdown_report(document))
         (temp / "report.html").write_text(html_report(document, temp))
     return document
+
+
+def _run_task(task):
+    """``func(item)`` of one (func, item) pair: a claim or a study."""
+    func, item = task
+    return func(item)
 
 
 def _by_name(module):

@@ -96,9 +96,25 @@ def verify(claim_ids=None, *, quick: bool = False, seed: int = 0, jobs: int = 1,
     is registered; otherwise PASS. A refuted claim is PASS only when the symbols refute it AND
     the numeric checks measure the gap the symbols predict.
     """
+    jobs = positive_int(jobs, "jobs")
+    func, items = claim_tasks(claim_ids, quick=quick, seed=seed, claims=claims,
+                              registry=registry)
+    if executor is None:
+        executor = LocalExecutor(jobs)
+    with ProgressBar(len(items), "checking claims", enabled=progress) as bar:
+        def report(index, record):
+            bar.update(postfix=f"{record.id}: {record.status}")
+
+        return executor.map(func, items, on_result=report)
+
+
+def claim_tasks(claim_ids=None, *, quick: bool = False, seed: int = 0, claims=None,
+                registry=None) -> tuple:
+    """The tasks :func:`verify` hands its executor: ``func(item)`` for each item gives one
+    claim's ClaimRecord, in the order of the selected claims (parameters as in
+    :func:`verify`). ``invlin report`` runs them in one pool with the studies."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    jobs = positive_int(jobs, "jobs")
     default_claims = claims is None and registry is None
     if claims is None:
         claims = load_claims()
@@ -107,20 +123,11 @@ def verify(claim_ids=None, *, quick: bool = False, seed: int = 0, jobs: int = 1,
 
         registry = REGISTRY
     selected = select_claims(claims, claim_ids)
-    if executor is None:
-        executor = LocalExecutor(jobs)
     if default_claims:
-        func = _run_project_claim
-        items = [(claim.id, int(seed), bool(quick)) for claim in selected]
-    else:
-        func = partial(_run_claim, {"claims": selected, "registry": registry,
-                                    "quick": bool(quick), "seed": int(seed)})
-        items = list(range(len(selected)))
-    with ProgressBar(len(selected), "checking claims", enabled=progress) as bar:
-        def report(index, record):
-            bar.update(postfix=f"{record.id}: {record.status}")
-
-        return executor.map(func, items, on_result=report)
+        return _run_project_claim, [(claim.id, int(seed), bool(quick)) for claim in selected]
+    return (partial(_run_claim, {"claims": selected, "registry": registry,
+                                 "quick": bool(quick), "seed": int(seed)}),
+            list(range(len(selected))))
 
 
 def _run_project_claim(task: tuple) -> ClaimRecord:
