@@ -131,6 +131,12 @@ class Loss:
                 f"samples must have x and the {self.form}-data of shape (N, {model.dim}); got "
                 f"{x.shape} and {target.shape}"
             )
+        return self.value_and_grad_unchecked(model, x, target, problem, rng)
+
+    def value_and_grad_unchecked(self, model, x, target, problem, rng=None):
+        """:meth:`value_and_grad` on float64 arrays ``x`` and ``target`` (the form's data) that
+        are known to fit (``check_compatible`` passed, both of shape (N, model.dim)): the
+        training loop's path for the minibatches it draws from ``problem.sample`` itself."""
         if self.name == "reconstruction":
             return model._reconstruction_objective(target, x)
         if self.estimator != EXACT:

@@ -203,15 +203,17 @@ class IResNet(InvertibleModel):
         product below, ``bound * s * s * (1 + eps (sqrt(r) + 4))`` is a certified bound
         (:math:`\le L`, since :math:`s^2\,\mathrm{bound} = L (1 - 10^{-12})^2`).
         """
-        bounds = self._block_bounds().copy()
+        bounds = self._block_bounds()
+        active = bounds > self.lipschitz_bound
+        if not np.any(active):
+            return
         W1, _, W2, _ = self._views(self._theta)
         inflation = 1.0 + np.finfo(np.float64).eps * (np.sqrt(min(W1.shape[1:])) + 4.0)
-        for k, bound in enumerate(self._block_bounds()):
-            if bound > self.lipschitz_bound:
-                scale = np.sqrt(self.lipschitz_bound / bound) * (1.0 - 1e-12)
-                W1[k] *= scale
-                W2[k] *= scale
-                bounds[k] = bound * scale * scale * inflation
+        scale = np.sqrt(self.lipschitz_bound / bounds[active]) * (1.0 - 1e-12)
+        W1[active] *= scale[:, None, None]
+        W2[active] *= scale[:, None, None]
+        bounds = bounds.copy()
+        bounds[active] = bounds[active] * scale * scale * inflation
         self._bounds = bounds
 
     # -- the map ----------------------------------------------------------------------------

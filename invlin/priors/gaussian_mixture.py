@@ -188,7 +188,11 @@ class GaussianMixture(Prior):
     def sample(self, n_samples: int, rng: np.random.Generator) -> np.ndarray:
         n_samples = positive_int(n_samples, "n_samples")
         rng = require_generator(rng)
-        labels = rng.choice(self.n_components, size=n_samples, p=self._weights)
+        # rng.choice(n_components, size=n_samples, p=weights), as numpy computes it (the same
+        # draws: one uniform per sample against the normalised cumulative weights), without
+        # choice's argument checks, which cost as much as the search
+        cdf = np.cumsum(self._weights)
+        labels = np.searchsorted(cdf / cdf[-1], rng.random(n_samples), side="right")
         noise = rng.standard_normal((n_samples, self.dim))
         return self._means[labels] + np.einsum("nij,nj->ni", self._chols[labels], noise)
 

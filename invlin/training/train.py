@@ -192,7 +192,11 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
                 value, grad = objective()
             else:
                 samples = problem.sample(batch_size, rng)
-                value, grad = loss_obj.value_and_grad(model, samples, problem, rng)
+                # drawn here by problem.sample (float64, (batch_size, dim)), and the loss was
+                # checked against the model and problem above: no per-step validation
+                value, grad = loss_obj.value_and_grad_unchecked(
+                    model, samples.x, samples.y if loss_obj.form == "y" else samples.z,
+                    problem, rng)
             if not (np.isfinite(value) and np.all(np.isfinite(grad))):
                 raise TrainingDivergedError(
                     f"non-finite loss or gradient at step {step} (loss {value})"

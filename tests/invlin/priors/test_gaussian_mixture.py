@@ -63,3 +63,18 @@ def test_symmetric_bimodal():
     np.testing.assert_allclose(prior.logpdf(x), prior.logpdf(-x), rtol=1e-15)
     assert np.max(np.linalg.eigvalsh(prior.hessian(np.zeros((1, 2))))) > 0
     assert prior.is_log_concave is None
+
+
+def test_sample_draws_the_components_as_generator_choice_does():
+    """The labels come from the same uniforms, compared with the same cumulative weights, as
+    ``rng.choice(K, p=weights)``: one draw stream, whichever way sample() picks components."""
+    prior = GaussianMixture([0.2, 0.3, 0.5], [[0.0, 0.0], [1.0, 1.0], [2.0, -1.0]],
+                            [0.1 * np.eye(2)] * 3)
+    drawn = prior.sample(2000, np.random.default_rng(5))
+    rng = np.random.default_rng(5)
+    labels = rng.choice(3, size=2000, p=[0.2, 0.3, 0.5])
+    noise = rng.standard_normal((2000, 2))
+    expected = prior.means[labels] + noise @ (np.sqrt(0.1) * np.eye(2))
+    # same labels and normals; the Cholesky product may round differently (one product of a
+    # normal with sqrt(0.1), <= 1 ulp of |x| ~ 4 -> 1e-15)
+    np.testing.assert_allclose(drawn, expected, rtol=0, atol=1e-14)
