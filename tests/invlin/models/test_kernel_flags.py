@@ -224,3 +224,23 @@ def test_threading_layer_is_invlins_unless_the_user_chooses_one(chosen, expected
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
                          text=True, timeout=300).stdout.split()
     assert out[-1] == expected
+
+
+@pytest.mark.parametrize("n", [2, 3])  # the closed-form 2 x 2 branch and the elimination
+def test_objective_log_det_is_nan_where_a_block_jacobian_has_det_le_0(n):
+    """One block with J = I + W2 act'(h) W1 = diag(1 - 3 act'(h), 1, ...): at x = 0 (h = 0,
+    tanh' = 1) det J = -2, so the regulariser is NaN there, and finite at a point where it is
+    positive (x_0 = 2: h = 2, 1 - 3 tanh'(2) = 0.79)."""
+    W1T = np.zeros((1, n, 1))
+    W1T[0, 0, 0] = 1.0
+    W2 = np.zeros((1, n, 1))
+    W2[0, 0, 0] = -3.0
+    x = np.zeros((2, n))
+    x[1, 0] = 2.0
+    kernels = _iresnet_numba
+    _, reg, *_ = kernels.objective_serial(W1T, np.zeros((1, 1)), W2, np.zeros((1, n)),
+                                          kernels.TANH, kernels.REG_LOGDET, 1.0, x,
+                                          np.zeros((2, n)), np.zeros((n, n)), False)
+    assert np.isnan(reg[0])
+    # log(1 - 3 (1 - tanh(2)^2)), to the rounding of the tanh (a few ulp) and the log
+    assert reg[1] == pytest.approx(np.log(1.0 - 3.0 * (1.0 - np.tanh(2.0) ** 2)), rel=1e-13)
