@@ -19,7 +19,7 @@ def as_float_array(value, name: str, *, ndim: int | None = None) -> np.ndarray:
         raise TypeError(f"{name} must be convertible to a float array ({exc})") from None
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional, got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
+    if not np.isfinite(array).all():
         raise ValueError(f"{name} must contain only finite values (found NaN or inf)")
     return array
 

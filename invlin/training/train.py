@@ -197,7 +197,7 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
                 value, grad = loss_obj.value_and_grad_unchecked(
                     model, samples.x, samples.y if loss_obj.form == "y" else samples.z,
                     problem, rng)
-            if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+            if not (np.isfinite(value) and np.isfinite(grad).all()):
                 raise TrainingDivergedError(
                     f"non-finite loss or gradient at step {step} (loss {value})"
                 )
@@ -210,7 +210,7 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
                 break
             optimiser.learning_rate = base_rate * decay**step
             theta_new = optimiser.step(theta, grad)
-            if not np.all(np.isfinite(theta_new)):
+            if not np.isfinite(theta_new).all():
                 model.set_parameters(theta)
                 raise TrainingDivergedError(f"non-finite parameters after step {step}")
             model.set_parameters(theta_new)
