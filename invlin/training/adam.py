@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from invlin._validation import positive_scalar
+from invlin.training._adam_numba import adam_update
 
 __all__ = ["Adam"]
 
@@ -49,12 +50,14 @@ class Adam:
 
     def step(self, theta: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """Return the updated parameters (the input is not modified)."""
+        theta = np.ascontiguousarray(theta, dtype=np.float64)
+        grad = np.ascontiguousarray(grad, dtype=np.float64)
         if self._m is None:
-            self._m = np.zeros_like(theta)
-            self._v = np.zeros_like(theta)
+            self._m = np.zeros(theta.shape)
+            self._v = np.zeros(theta.shape)
         self.t += 1
-        self._m = self.beta1 * self._m + (1.0 - self.beta1) * grad
-        self._v = self.beta2 * self._v + (1.0 - self.beta2) * grad * grad
-        m_hat = self._m / (1.0 - self.beta1**self.t)
-        v_hat = self._v / (1.0 - self.beta2**self.t)
-        return theta - self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+        out = np.empty_like(theta)
+        # the Notes' formulas, element by element in one loop (the numpy expressions' result)
+        adam_update(theta, grad, self._m, self._v, self.learning_rate, self.beta1, self.beta2,
+                    self.eps, 1.0 - self.beta1**self.t, 1.0 - self.beta2**self.t, out)
+        return out
