@@ -305,6 +305,48 @@ def _gradient_slots(n_chunks, B, n, m):
             np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, n)))
 
 
+@kernel
+def flat_gradient(gW1T, gb1, gW2, gb2):
+    """The gradient in IResNet's flat layout (W1 as (B, m, n), b1, W2, b2, each row-major) from
+    the chunk slots, each entry summed over the chunks in chunk order: a fixed order, so the
+    result does not depend on the threads that filled the slots. No fast-math flags: the sums
+    are those of adding slot after slot."""
+    count, B, n, m = gW1T.shape
+    out = np.empty(B * (2 * m * n + m + n))
+    pos = 0
+    for k in range(B):
+        for r in range(m):
+            for j in range(n):
+                total = gW1T[0, k, j, r]
+                for c in range(1, count):
+                    total += gW1T[c, k, j, r]
+                out[pos] = total
+                pos += 1
+    for k in range(B):
+        for r in range(m):
+            total = gb1[0, k, r]
+            for c in range(1, count):
+                total += gb1[c, k, r]
+            out[pos] = total
+            pos += 1
+    for k in range(B):
+        for i in range(n):
+            for r in range(m):
+                total = gW2[0, k, i, r]
+                for c in range(1, count):
+                    total += gW2[c, k, i, r]
+                out[pos] = total
+                pos += 1
+    for k in range(B):
+        for i in range(n):
+            total = gb2[0, k, i]
+            for c in range(1, count):
+                total += gb2[c, k, i]
+            out[pos] = total
+            pos += 1
+    return out
+
+
 @kernel(reassociate=True)
 def _sum_row(U, a, S):
     """sum_{s < S} U[a, s], reassociated (vectorised) by the flags FASTMATH."""

@@ -145,13 +145,7 @@ class IResNet(InvertibleModel):
 
     def _flat_gradient(self, gW1T, gb1, gW2, gb2) -> np.ndarray:
         """Sum the per-chunk gradient slots in chunk order and return them in the flat layout."""
-        grad = np.empty(self.n_parameters)
-        G1, g1, G2, g2 = self._views(grad)
-        G1[...] = _ordered_sum(gW1T).transpose(0, 2, 1)
-        g1[...] = _ordered_sum(gb1)
-        G2[...] = _ordered_sum(gW2)
-        g2[...] = _ordered_sum(gb2)
-        return grad
+        return _kernels.flat_gradient(gW1T, gb1, gW2, gb2)
 
     # -- Lipschitz constraint ---------------------------------------------------------------
     def _block_bounds(self) -> np.ndarray:
@@ -372,14 +366,6 @@ class IResNet(InvertibleModel):
         est, *slots = getattr(_stochastic_kernels, driver)(*self._kernel_weights(), self._act(),
                                                             mode, x, probes, coefficients)
         return est, self._flat_gradient(*slots)
-
-
-def _ordered_sum(slots: np.ndarray) -> np.ndarray:
-    """Sum over the first axis, adding slot after slot (a fixed order, independent of threads)."""
-    total = slots[0].copy()
-    for slot in slots[1:]:
-        total += slot
-    return total
 
 
 def _require_logdet_defined(reg: np.ndarray) -> None:
