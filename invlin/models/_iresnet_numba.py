@@ -366,48 +366,6 @@ def _dot_rows(U, a, V, b, S):
 
 
 @kernel(reassociate=True)
-def _product_2d(J, F, out, S):
-    """out = J F per sample (2 x 2, samples on the last axis), in one loop over the tile: the
-    product of block Jacobians that the divergence needs."""
-    for s in range(S):
-        j00 = J[0, 0, s]
-        j01 = J[0, 1, s]
-        j10 = J[1, 0, s]
-        j11 = J[1, 1, s]
-        f00 = F[0, 0, s]
-        f01 = F[0, 1, s]
-        f10 = F[1, 0, s]
-        f11 = F[1, 1, s]
-        out[0, 0, s] = j00 * f00 + j01 * f10
-        out[0, 1, s] = j00 * f01 + j01 * f11
-        out[1, 0, s] = j10 * f00 + j11 * f10
-        out[1, 1, s] = j10 * f01 + j11 * f11
-
-
-@kernel(reassociate=True)
-def _product_adjoint_2d(Fbar, F, J, Jbar, S):
-    """The adjoint of F_out = J F (2 x 2 per sample) in one loop: Jbar = Fbar F^T, and Fbar
-    becomes J^T Fbar (the adjoint of F)."""
-    for s in range(S):
-        b00 = Fbar[0, 0, s]
-        b01 = Fbar[0, 1, s]
-        b10 = Fbar[1, 0, s]
-        b11 = Fbar[1, 1, s]
-        Jbar[0, 0, s] = b00 * F[0, 0, s] + b01 * F[0, 1, s]
-        Jbar[0, 1, s] = b00 * F[1, 0, s] + b01 * F[1, 1, s]
-        Jbar[1, 0, s] = b10 * F[0, 0, s] + b11 * F[0, 1, s]
-        Jbar[1, 1, s] = b10 * F[1, 0, s] + b11 * F[1, 1, s]
-        j00 = J[0, 0, s]
-        j01 = J[0, 1, s]
-        j10 = J[1, 0, s]
-        j11 = J[1, 1, s]
-        Fbar[0, 0, s] = j00 * b00 + j10 * b10
-        Fbar[0, 1, s] = j00 * b01 + j10 * b11
-        Fbar[1, 0, s] = j01 * b00 + j11 * b10
-        Fbar[1, 1, s] = j01 * b01 + j11 * b11
-
-
-@kernel(reassociate=True)
 def _unit_forward_2d(w10, w11, bias, v0, v1, xk, xo, a, d1, d2, J, jacobian, S):
     """Hidden unit r of a block in 2-D, tanh, over the S samples of a tile in one loop: h, the
     activation and its two derivatives (into a, d1, d2), the unit's share of the block output
@@ -636,8 +594,6 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, 
                         for i in range(n):
                             for j in range(n):
                                 Jik[i, j, s] = Jinv[i, j]
-                elif mode == REG_DIVERGENCE and n == 2:
-                    _product_2d(Jk, Fs[k], Fs[k + 1], S)
                 elif mode == REG_DIVERGENCE:
                     Fk = Fs[k]
                     Fo = Fs[k + 1]
@@ -702,8 +658,6 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, 
                         for j in range(n):
                             for s in range(S):
                                 Jbar[i, j, s] = -cw * Jik[j, i, s]
-                elif mode == REG_DIVERGENCE and n == 2:
-                    _product_adjoint_2d(Fbar, Fs[k], Js[k], Jbar, S)
                 elif mode == REG_DIVERGENCE:
                     # F_k = J_k F_{k-1}: Jbar = Fbar F_{k-1}^T, Fbar <- J_k^T Fbar
                     # (Jinvs as scratch)
