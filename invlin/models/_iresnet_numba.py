@@ -366,94 +366,6 @@ def _dot_rows(U, a, V, b, S):
 
 
 @kernel(reassociate=True)
-def _unit_forward_2d(w10, w11, bias, v0, v1, xk, xo, a, d1, d2, J, jacobian, S):
-    """Hidden unit r of a block in 2-D, tanh, over the S samples of a tile in one loop: h, the
-    activation and its two derivatives (into a, d1, d2), the unit's share of the block output
-    xo and (if ``jacobian``) of the block Jacobian J. The same arithmetic as the general loops
-    of :func:`_objective_chunks`, fused (n = 2 written out), so that one vectorised pass over
-    the samples replaces eight."""
-    u00 = v0 * w10
-    u01 = v0 * w11
-    u10 = v1 * w10
-    u11 = v1 * w11
-    for s in range(S):
-        th = _tanh(bias + w10 * xk[0, s] + w11 * xk[1, s])
-        d = 1.0 - th * th
-        a[s] = th
-        d1[s] = d
-        d2[s] = -2.0 * th * d
-        xo[0, s] += v0 * th
-        xo[1, s] += v1 * th
-    if jacobian:
-        for s in range(S):
-            d = d1[s]
-            J[0, 0, s] += u00 * d
-            J[0, 1, s] += u01 * d
-            J[1, 0, s] += u10 * d
-            J[1, 1, s] += u11 * d
-
-
-@kernel(reassociate=True)
-def _unit_reverse_2d(k, r, w10, w11, v0, v1, xk, xbar, xnew, a, d1, d2, Jbar, jacobian, S,
-                     gW1T, gb1, gW2):
-    """The reverse sweep of hidden unit r of block k in 2-D over a tile, in one loop: the
-    adjoint h-bar of its pre-activation (through the block output and, if ``jacobian``, through
-    act' in the block Jacobian), its parameter adjoints (sums over the samples, reassociated)
-    and its share of the block input's adjoint xnew. The arithmetic of the general loops of
-    :func:`_objective_chunks`, fused (n = 2 written out)."""
-    u00 = v0 * w10
-    u01 = v0 * w11
-    u10 = v1 * w10
-    u11 = v1 * w11
-    e00 = 0.0
-    e01 = 0.0
-    e10 = 0.0
-    e11 = 0.0
-    sb = 0.0
-    g10 = 0.0
-    g11 = 0.0
-    g20 = 0.0
-    g21 = 0.0
-    if jacobian:
-        for s in range(S):
-            dd = d1[s]
-            hb = ((v0 * xbar[0, s] + v1 * xbar[1, s]) * dd
-                  + (u00 * Jbar[0, 0, s] + u01 * Jbar[0, 1, s] + u10 * Jbar[1, 0, s]
-                     + u11 * Jbar[1, 1, s]) * d2[s])
-            e00 += dd * Jbar[0, 0, s]
-            e01 += dd * Jbar[0, 1, s]
-            e10 += dd * Jbar[1, 0, s]
-            e11 += dd * Jbar[1, 1, s]
-            sb += hb
-            g10 += hb * xk[0, s]
-            g11 += hb * xk[1, s]
-            g20 += xbar[0, s] * a[s]
-            g21 += xbar[1, s] * a[s]
-            xnew[0, s] += w10 * hb
-            xnew[1, s] += w11 * hb
-        # through act'(h_r) in J: W1[r, j] gains sum_i W2[i, r] E_ij, W2[i, r] sum_j E_ij W1[r, j]
-        gW1T[k, 0, r] += v0 * e00 + v1 * e10
-        gW1T[k, 1, r] += v0 * e01 + v1 * e11
-        gW2[k, 0, r] += e00 * w10 + e01 * w11
-        gW2[k, 1, r] += e10 * w10 + e11 * w11
-    else:
-        for s in range(S):
-            hb = (v0 * xbar[0, s] + v1 * xbar[1, s]) * d1[s]
-            sb += hb
-            g10 += hb * xk[0, s]
-            g11 += hb * xk[1, s]
-            g20 += xbar[0, s] * a[s]
-            g21 += xbar[1, s] * a[s]
-            xnew[0, s] += w10 * hb
-            xnew[1, s] += w11 * hb
-    gb1[k, r] += sb
-    gW1T[k, 0, r] += g10
-    gW1T[k, 1, r] += g11
-    gW2[k, 0, r] += g20
-    gW2[k, 1, r] += g21
-
-
-@kernel(reassociate=True)
 def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, step, data, reg,
                       GW1T, Gb1, GW2, Gb2):
     """Data term, regulariser and gradient slots of the chunks first, first + step, ...
@@ -534,10 +446,6 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, 
                             for s in range(S):
                                 Jk[i, j, s] = 1.0 if i == j else 0.0
                 for r in range(m):
-                    if n == 2 and act == TANH:
-                        _unit_forward_2d(w1t[0, r], w1t[1, r], b1[k, r], w2[0, r], w2[1, r],
-                                         xk, xo, ak[r], d1k[r], d2k[r], Jk, mode != REG_NONE, S)
-                        continue
                     for s in range(S):
                         h[s] = b1[k, r]
                     for j in range(n):
@@ -682,11 +590,6 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, 
                     for s in range(S):
                         xnew[i, s] = xbar[i, s]
                 for r in range(m):
-                    if n == 2:
-                        _unit_reverse_2d(k, r, w1t[0, r], w1t[1, r], w2[0, r], w2[1, r], xk,
-                                         xbar, xnew, ak[r], d1k[r], d2k[r], Jbar,
-                                         mode != REG_NONE, S, gW1T, gb1, gW2)
-                        continue
                     # adjoint of act(h_r) from the block output
                     for s in range(S):
                         abar[s] = 0.0

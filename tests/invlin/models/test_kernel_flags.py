@@ -23,10 +23,7 @@ from invlin.models.iresnet import IResNet
 EPS = np.finfo(np.float64).eps
 JIT_DISABLED = numba.config.DISABLE_JIT
 _MODULES = (_iresnet_numba, _diagonal_numba, _linear_numba)
-# _unit_forward_2d and _unit_reverse_2d run inside _objective_chunks for 2-D models (tanh for
-# the forward one): its NaN/inf tests below (IResNet(2, ...), both activations) cover them
-_FLAG_KERNELS = ("_dot", "_sum_row", "_dot_rows", "_objective_chunks", "_unit_forward_2d",
-                 "_unit_reverse_2d")
+_FLAG_KERNELS = ("_dot", "_sum_row", "_dot_rows", "_objective_chunks")
 
 
 def _dispatchers(module):
