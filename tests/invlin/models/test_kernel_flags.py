@@ -15,14 +15,15 @@ import numpy as np
 import pytest
 from numba.core.registry import CPUDispatcher
 
-from invlin.models import _diagonal_numba, _iresnet_numba, _linear_numba
+from invlin.models import _diagonal_numba, _iresnet_numba, _linear_numba, _spectral_numba
+from invlin.training import _adam_numba
 from invlin.models import _jit
 from invlin.models import _iresnet_numba as kernels
 from invlin.models.iresnet import IResNet
 
 EPS = np.finfo(np.float64).eps
 JIT_DISABLED = numba.config.DISABLE_JIT
-_MODULES = (_iresnet_numba, _diagonal_numba, _linear_numba)
+_MODULES = (_iresnet_numba, _diagonal_numba, _linear_numba, _spectral_numba, _adam_numba)
 _FLAG_KERNELS = ("_dot", "_sum_row", "_dot_rows", "_objective_chunks")
 
 
