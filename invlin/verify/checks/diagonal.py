@@ -4,10 +4,11 @@ learns from the MARGINAL prior of its coefficient.
 A :class:`~invlin.models.MonotoneSpline` (one increasing spline per basis direction) is trained
 on samples of the full 2-D prior (randomised quasi-Monte Carlo, :func:`rqmc_samples`), through
 the model's own 2-D loss code (divergence or reconstruction, z-form), by projected Newton on a
-fixed sample (:func:`fit_spline_empirical`; converged to a projected gradient of 1e-12). Theory predicts that component j then
-inverts to the 1-D estimator of the marginal problem z_j = sigma_j^2 t_j + noise with prior
-p_j, the law of t_j = <x, v_j>: the marginal MAP (divergence) or the marginal PM
-(reconstruction), computed exactly by :mod:`invlin.references` from ``prior.marginal(v_j)``.
+fixed sample (:func:`fit_spline_empirical`, to a projected gradient of ``NEWTON_TOL`` = 1e-10).
+Theory predicts that component j then inverts to the 1-D estimator of the marginal problem
+z_j = sigma_j^2 t_j + noise with prior p_j, the law of t_j = <x, v_j>: the marginal MAP
+(divergence) or the marginal PM (reconstruction), computed exactly by :mod:`invlin.references`
+from ``prior.marginal(v_j)``.
 Nothing in the training sees a marginal, so a wrong marginal formula (or a loss that couples
 the components) shows.
 

@@ -51,8 +51,8 @@ def test_curvature_is_the_exact_hessian(name):
 def test_reconstruction_curvature_is_gauss_newton():
     """Gauss-Newton omits the residual-weighted second derivative of the inverse, small where
     the inverse is near the conditional mean: at the empirical minimiser the two agree to 10%
-    of the largest entry (measured 0.4%; a factor error in the Gauss-Newton matrix, e.g. a lost 2 or a
-    missing 1/f', is off by 50% or more)."""
+    of the largest entry (measured 0.4%; a factor error in the Gauss-Newton matrix, e.g. a lost
+    2 or a missing 1/f', is off by 50% or more)."""
     problem, samples, model = _setting(n=2**12)
     loss = Loss("reconstruction", form="z")
     converged, _ = fit_spline_empirical(model, loss, samples, problem)
