@@ -306,6 +306,22 @@ def _gradient_slots(n_chunks, B, n, m):
 
 
 @kernel
+def _add_chunk_slots(slots, out, pos):
+    """out[pos:] <- the entries of slots (count, a, b, c) summed over the first axis, in chunk
+    order, row-major in (a, b, c); returns the next position."""
+    count, a, b, c = slots.shape
+    for i in range(a):
+        for j in range(b):
+            for k in range(c):
+                total = slots[0, i, j, k]
+                for chunk in range(1, count):
+                    total += slots[chunk, i, j, k]
+                out[pos] = total
+                pos += 1
+    return pos
+
+
+@kernel
 def flat_gradient(gW1T, gb1, gW2, gb2):
     """The gradient in IResNet's flat layout (W1 as (B, m, n), b1, W2, b2, each row-major) from
     the chunk slots, each entry summed over the chunks in chunk order: a fixed order, so the
@@ -313,37 +329,10 @@ def flat_gradient(gW1T, gb1, gW2, gb2):
     are those of adding slot after slot."""
     count, B, n, m = gW1T.shape
     out = np.empty(B * (2 * m * n + m + n))
-    pos = 0
-    for k in range(B):
-        for r in range(m):
-            for j in range(n):
-                total = gW1T[0, k, j, r]
-                for c in range(1, count):
-                    total += gW1T[c, k, j, r]
-                out[pos] = total
-                pos += 1
-    for k in range(B):
-        for r in range(m):
-            total = gb1[0, k, r]
-            for c in range(1, count):
-                total += gb1[c, k, r]
-            out[pos] = total
-            pos += 1
-    for k in range(B):
-        for i in range(n):
-            for r in range(m):
-                total = gW2[0, k, i, r]
-                for c in range(1, count):
-                    total += gW2[c, k, i, r]
-                out[pos] = total
-                pos += 1
-    for k in range(B):
-        for i in range(n):
-            total = gb2[0, k, i]
-            for c in range(1, count):
-                total += gb2[c, k, i]
-            out[pos] = total
-            pos += 1
+    pos = _add_chunk_slots(np.transpose(gW1T, (0, 1, 3, 2)), out, 0)
+    pos = _add_chunk_slots(gb1.reshape((count, B, m, 1)), out, pos)
+    pos = _add_chunk_slots(gW2, out, pos)
+    _add_chunk_slots(gb2.reshape((count, B, n, 1)), out, pos)
     return out
 
 

@@ -224,3 +224,22 @@ def test_inverse_reports_non_convergence():
         model.inverse(u, tol=0.0)
     with pytest.raises(ValueError, match="u must have shape"):
         model.inverse(np.zeros((3, 3)))
+
+
+def test_flat_gradient_adds_the_chunk_slots_in_order_into_the_flat_layout():
+    """Bit for bit the slots added one after another (the same IEEE additions in the same order,
+    no fast-math flags) and laid out as get_parameters lays out W1, b1, W2, b2."""
+    model = IResNet(3, 4, 7, rng=0)
+    rng = np.random.default_rng(1)
+    slots = (rng.standard_normal((5, 4, 3, 7)), rng.standard_normal((5, 4, 7)),
+             rng.standard_normal((5, 4, 3, 7)), rng.standard_normal((5, 4, 3)))
+
+    def added(stack):
+        total = stack[0].copy()
+        for slot in stack[1:]:
+            total += slot
+        return total
+
+    expected = np.concatenate([added(slots[0]).transpose(0, 2, 1).ravel(), added(slots[1]).ravel(),
+                               added(slots[2]).ravel(), added(slots[3]).ravel()])
+    np.testing.assert_array_equal(model._flat_gradient(*slots), expected)
