@@ -31,7 +31,58 @@ class Samples(NamedTuple):
     z: np.ndarray
 
 
-class LinearInverseProblem:
+class _GaussianNoiseProblem:
+    """What the two problem classes share: y = A x + eta with eta ~ N(0, delta^2 I), x ~ prior,
+    and A's singular values; subclasses supply A's action (:meth:`_forward`, :meth:`_adjoint`)
+    and set ``_sigma`` (length n)."""
+
+    def _set_noise_and_prior(self, delta, prior, n: int, columns: str) -> None:
+        """Validate and store delta and the prior (``prior.dim`` must be n, ``columns`` names
+        n in the message)."""
+        self._delta = positive_scalar(delta, "delta")
+        if not isinstance(prior, Prior):
+            raise TypeError(f"prior must be an invlin.priors.Prior, got {type(prior).__name__}")
+        if prior.dim != n:
+            raise ValueError(f"prior.dim must equal {columns} ({n}), got {prior.dim}")
+        self._prior = prior
+
+    @property
+    def delta(self) -> float:
+        """The noise standard deviation."""
+        return self._delta
+
+    @property
+    def prior(self) -> Prior:
+        """The prior of x."""
+        return self._prior
+
+    @property
+    def is_injective(self) -> bool:
+        """Whether A has full column rank (all n singular values nonzero)."""
+        return bool(np.all(self._sigma > 0))
+
+    def require_injective(self) -> None:
+        """Raise :class:`invlin.errors.NotInjectiveError` unless A is injective."""
+        if not self.is_injective:
+            rank = int(np.count_nonzero(self._sigma))
+            raise NotInjectiveError(
+                f"A must be injective (full column rank {self.dim}) here, but its numerical "
+                f"rank is {rank}"
+            )
+
+    def sample(self, n_samples: int, rng: np.random.Generator) -> Samples:
+        """Draw x ~ prior, y = A x + eta and z = A^T y with the Generator ``rng``.
+
+        The prior draws come first, then the noise, both from ``rng``.
+        """
+        n_samples = positive_int(n_samples, "n_samples")
+        rng = require_generator(rng)
+        x = self._prior.sample(n_samples, rng)
+        y = self._forward(x) + self._delta * rng.standard_normal((n_samples, self.m))
+        return Samples(x=x, y=y, z=self._adjoint(y))
+
+
+class LinearInverseProblem(_GaussianNoiseProblem):
     """The linear inverse problem y = A x + eta, x ~ prior, eta ~ N(0, delta^2 I_m).
 
     Parameters
@@ -58,16 +109,9 @@ class LinearInverseProblem:
         A = as_float_array(A, "A", ndim=2)
         if A.shape[0] < 1 or A.shape[1] < 1:
             raise ValueError(f"A must have at least one row and one column, got shape {A.shape}")
-        self._delta = positive_scalar(delta, "delta")
-        if not isinstance(prior, Prior):
-            raise TypeError(f"prior must be an invlin.priors.Prior, got {type(prior).__name__}")
         m, n = A.shape
-        if prior.dim != n:
-            raise ValueError(
-                f"prior.dim must equal the number of columns of A ({n}), got {prior.dim}"
-            )
+        self._set_noise_and_prior(delta, prior, n, "the number of columns of A")
         self._A = A
-        self._prior = prior
         U, s, Vt = np.linalg.svd(A, full_matrices=True)
         rank_tol = (s[0] if s.size else 0.0) * max(m, n) * np.finfo(np.float64).eps
         k = min(m, n)
@@ -116,16 +160,6 @@ class LinearInverseProblem:
         return self._A.copy()
 
     @property
-    def delta(self) -> float:
-        """The noise standard deviation."""
-        return self._delta
-
-    @property
-    def prior(self) -> Prior:
-        """The prior of x."""
-        return self._prior
-
-    @property
     def dim(self) -> int:
         """The dimension n of x."""
         return self._A.shape[1]
@@ -156,20 +190,6 @@ class LinearInverseProblem:
         """A^T A, shape ``(n, n)``."""
         return self._A.T @ self._A
 
-    @property
-    def is_injective(self) -> bool:
-        """Whether A has full column rank (all n singular values nonzero)."""
-        return bool(np.all(self._sigma > 0))
-
-    def require_injective(self) -> None:
-        """Raise :class:`invlin.errors.NotInjectiveError` unless A is injective."""
-        if not self.is_injective:
-            rank = int(np.count_nonzero(self._sigma))
-            raise NotInjectiveError(
-                f"A must be injective (full column rank {self.dim}) here, but its numerical "
-                f"rank is {rank}"
-            )
-
     def normal_operator_inverse(self) -> np.ndarray:
         """(A^T A)^{-1} = V diag(sigma^-2) V^T (requires an injective A)."""
         self.require_injective()
@@ -196,20 +216,15 @@ class LinearInverseProblem:
         tol = 1e3 * self.dim * np.finfo(np.float64).eps * max(self._sigma[0], np.finfo(float).tiny)
         return bool(np.max(np.abs(off_diagonal)) <= tol)
 
-    # -- sampling -----------------------------------------------------------------------------
-    def sample(self, n_samples: int, rng: np.random.Generator) -> Samples:
-        """Draw x ~ prior, y = A x + eta and z = A^T y with the Generator ``rng``.
+    # -- the operator's action (sampling) -----------------------------------------------------
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        return x @ self._A.T
 
-        The prior draws come first, then the noise, both from ``rng``.
-        """
-        n_samples = positive_int(n_samples, "n_samples")
-        rng = require_generator(rng)
-        x = self._prior.sample(n_samples, rng)
-        y = x @ self._A.T + self._delta * rng.standard_normal((n_samples, self.m))
-        return Samples(x=x, y=y, z=y @ self._A)
+    def _adjoint(self, y: np.ndarray) -> np.ndarray:
+        return y @ self._A
 
 
-class TransformDiagonalProblem:
+class TransformDiagonalProblem(_GaussianNoiseProblem):
     r"""The problem y = A x + eta with A = V diag(sigma) V^T diagonal in a fast orthonormal basis.
 
     A sibling of :class:`LinearInverseProblem` that never forms A or V: every product with A
@@ -249,14 +264,9 @@ class TransformDiagonalProblem:
             )
         if np.any(sigma < 0):
             raise ValueError("singular_values must be >= 0")
-        self._delta = positive_scalar(delta, "delta")
-        if not isinstance(prior, Prior):
-            raise TypeError(f"prior must be an invlin.priors.Prior, got {type(prior).__name__}")
-        if prior.dim != basis.dim:
-            raise ValueError(f"prior.dim must equal basis.dim ({basis.dim}), got {prior.dim}")
+        self._set_noise_and_prior(delta, prior, basis.dim, "basis.dim")
         self._basis = basis
         self._sigma = sigma
-        self._prior = prior
 
     def __repr__(self) -> str:
         return (f"TransformDiagonalProblem(basis={self._basis!r}, delta={self._delta}, "
@@ -267,16 +277,6 @@ class TransformDiagonalProblem:
     def basis(self):
         """The orthonormal basis V (an :class:`~invlin.operators.OrthonormalBasis`)."""
         return self._basis
-
-    @property
-    def delta(self) -> float:
-        """The noise standard deviation."""
-        return self._delta
-
-    @property
-    def prior(self) -> Prior:
-        """The prior of x."""
-        return self._prior
 
     @property
     def dim(self) -> int:
@@ -292,19 +292,6 @@ class TransformDiagonalProblem:
     def singular_values(self) -> np.ndarray:
         """sigma_j in the basis order, shape ``(n,)`` (a copy)."""
         return self._sigma.copy()
-
-    @property
-    def is_injective(self) -> bool:
-        """Whether every sigma_j > 0."""
-        return bool(np.all(self._sigma > 0))
-
-    def require_injective(self) -> None:
-        """Raise :class:`invlin.errors.NotInjectiveError` unless every sigma_j > 0."""
-        if not self.is_injective:
-            raise NotInjectiveError(
-                f"A must be injective here, but {int(np.sum(self._sigma == 0))} of its "
-                f"{self.dim} singular values are zero"
-            )
 
     # -- the operator -------------------------------------------------------------------------
     @property
@@ -333,15 +320,8 @@ class TransformDiagonalProblem:
             "...) for small n)"
         )
 
-    # -- sampling -----------------------------------------------------------------------------
-    def sample(self, n_samples: int, rng: np.random.Generator) -> Samples:
-        """Draw x ~ prior, y = A x + eta and z = A^T y with the Generator ``rng``.
+    # -- the operator's action (sampling: O(N n log n) for a fast transform) ---------------
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        return self.apply(x)
 
-        The prior draws come first, then the noise, both from ``rng`` (as
-        :meth:`LinearInverseProblem.sample`). Cost O(N n log n) for a fast transform.
-        """
-        n_samples = positive_int(n_samples, "n_samples")
-        rng = require_generator(rng)
-        x = self._prior.sample(n_samples, rng)
-        y = self.apply(x) + self._delta * rng.standard_normal((n_samples, self.dim))
-        return Samples(x=x, y=y, z=self.apply(y))
+    _adjoint = _forward  # A is symmetric
