@@ -23,8 +23,8 @@ from numba import njit
 
 @njit(cache=True)
 def _locate(knots, t):
-    """Interval index: -1 left of kappa_0, K at or right of kappa_K, else k with
-    kappa_k <= t < kappa_{k+1} (bisection)."""
+    """Interval index in the increasing array ``knots``: -1 left of kappa_0, K at or right of
+    kappa_K, else k with kappa_k <= t < kappa_{k+1} (bisection)."""
     last = knots.shape[0] - 1
     if t < knots[0]:
         return -1
@@ -128,18 +128,11 @@ def _invert_one(knots, p, cum, target):
     """Exact preimage of target: locate the interval by the knot values, solve its quadratic."""
     last = knots.shape[0] - 1
     g = target - p[0] + cum[last // 2]
-    if g < 0.0:
+    lo = _locate(cum, g)  # cum is increasing, cum[0] = 0: the interval whose G-values hold g
+    if lo < 0:
         return knots[0] + g / p[1]
-    if g >= cum[last]:
+    if lo == last:
         return knots[last] + (g - cum[last]) / p[1 + last]
-    lo = 0
-    hi = last
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if cum[mid] <= g:
-            lo = mid
-        else:
-            hi = mid
     h = knots[lo + 1] - knots[lo]
     r = g - cum[lo]
     s = p[1 + lo]
