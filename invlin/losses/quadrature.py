@@ -312,8 +312,7 @@ class PopulationQuadrature:
         Parameters
         ----------
         model : MonotoneSpline
-            A model linear in its parameters, exposing ``_design(t, j)`` (the Jacobians of
-            :math:`f_j` and :math:`f_j'` at the points t) and ``_component_slice(j)``.
+            A model linear in its parameters (see :func:`design_hessian`).
 
         Returns
         -------
@@ -321,38 +320,19 @@ class PopulationQuadrature:
 
         Notes
         -----
-        With :math:`f = B	heta`, :math:`f' = B'	heta` on the nodes, the exact Hessians are
-        :math:`2 B^T \operatorname{diag}(w m) B` (data term), plus
-        :math:`c\, B'^T \operatorname{diag}(w / f'^2) B'` (log-det); the divergence term is
-        linear. Reconstruction: with :math:`J = -B(g)/f'(g)` (the Jacobian of
-        :math:`g = f^{-1}(t)`), the Gauss-Newton matrix :math:`2 J^T \operatorname{diag}(u P_0)
-        J`; the omitted term is weighted by :math:`P_0 g - P_1`, which vanishes where
-        :math:`g` is the posterior mean :math:`P_1/P_0`, the function-space optimum.
+        :func:`design_hessian` on this rule's nodes and weights: the prior nodes with weights
+        w and the metric m, or for reconstruction the data nodes with weights
+        :math:`u P_0`. Gauss-Newton omits the term weighted by :math:`P_0 g - P_1`, which
+        vanishes where :math:`g` is the posterior mean :math:`P_1/P_0`, the function-space
+        optimum.
         """
-        if not hasattr(model, "_design"):
-            raise TypeError(f"{type(model).__name__} is not linear in its parameters "
-                            f"(no _design): no exact Hessian")
         rule = self._rule
-        hess = np.zeros((model.n_parameters, model.n_parameters))
         if self.loss.name == "reconstruction":
             g, _ = model._maps_inverse(rule.t, RECONSTRUCTION_TOL, RECONSTRUCTION_MAX_ITER)
-            slopes = model._maps(g)[1]
-        else:
-            slopes = model._maps(rule.x)[1]
-        for j in range(model.dim):
-            block = model._component_slice(j)
-            if self.loss.name == "reconstruction":
-                design = model._design(g[:, j], j)[0] / slopes[:, j, None]
-                weights = rule.u[:, j] * rule.moments[0, :, j]
-                hess[block, block] = 2.0 * design.T @ (design * weights[:, None])
-                continue
-            design, design_slope = model._design(rule.x[:, j], j)
-            weights = rule.w[:, j]
-            hess[block, block] = 2.0 * self._metric[j] * design.T @ (design * weights[:, None])
-            if self.loss.regulariser == "logdet":
-                scaled = design_slope * (weights / slopes[:, j] ** 2)[:, None]
-                hess[block, block] += self._weight * design_slope.T @ scaled
-        return hess
+            return design_hessian(model, g, rule.u * rule.moments[0], gauss_newton=True)
+        return design_hessian(model, rule.x, rule.w, metric=self._metric,
+                              logdet_weight=self._weight if self.loss.regulariser == "logdet"
+                              else None)
 
     def _evaluate(self, model, rule: _Rule):
         """(value, gradient, E[l^2]) on one rule."""
@@ -392,6 +372,61 @@ class PopulationQuadrature:
         fourth = float(np.sum(rule.u * (p0 * g**4 - 4 * p1 * g**3 + 6 * p2 * g**2
                                         - 4 * p3 * g + p4)))
         return value, grad, fourth
+
+
+def design_hessian(model, points, weights, *, metric=None, logdet_weight=None,
+                   gauss_newton=False) -> np.ndarray:
+    r"""Block-diagonal Hessian of a weighted loss sum of a model linear in its parameters.
+
+    Parameters
+    ----------
+    model : MonotoneSpline
+        Exposes ``_design(t, j)`` (the Jacobians of :math:`f_j` and :math:`f_j'` at the points
+        t), ``_component_slice(j)`` and ``_maps``.
+    points : ndarray, shape (N, n)
+        Per component, the nodes: the unknown's coordinates, or for ``gauss_newton`` the
+        reconstructions :math:`g = f^{-1}(t)`.
+    weights : ndarray, shape (N, n)
+        Per component, the weight of each node (quadrature weights times densities, or 1/N for
+        a sample mean).
+    metric : ndarray, shape (n,), optional
+        Data-term metric :math:`m_j` (default 1).
+    logdet_weight : float, optional
+        The log-det regulariser's weight c (None: no log-det term).
+    gauss_newton : bool, optional
+        The reconstruction loss's Gauss-Newton matrix instead.
+
+    Returns
+    -------
+    ndarray, shape (model.n_parameters, model.n_parameters)
+
+    Notes
+    -----
+    With :math:`f = B\theta`, :math:`f' = B'\theta` on the nodes, the exact Hessians are
+    :math:`2 m_j B^T \operatorname{diag}(w) B` (data term), plus
+    :math:`c\, B'^T \operatorname{diag}(w / f'^2) B'` (log-det); the divergence term is
+    linear. Reconstruction: with :math:`J = -B(g)/f'(g)` (the Jacobian of
+    :math:`g = f^{-1}(t)`), the Gauss-Newton matrix :math:`2 J^T \operatorname{diag}(w) J`.
+    """
+    if not hasattr(model, "_design"):
+        raise TypeError(f"{type(model).__name__} is not linear in its parameters "
+                        f"(no _design): no exact Hessian")
+    hess = np.zeros((model.n_parameters, model.n_parameters))
+    slopes = model._maps(points)[1]
+    for j in range(model.dim):
+        block = model._component_slice(j)
+        design, design_slope = model._design(points[:, j], j)
+        weight = weights[:, j]
+        if gauss_newton:
+            design = design / slopes[:, j, None]
+            hess[block, block] = 2.0 * design.T @ (design * weight[:, None])
+            continue
+        scale = 2.0 if metric is None else 2.0 * metric[j]
+        hess[block, block] = scale * design.T @ (design * weight[:, None])
+        if logdet_weight is not None:
+            scaled = design_slope * (weight / slopes[:, j] ** 2)[:, None]
+            hess[block, block] += logdet_weight * design_slope.T @ scaled
+    return hess
 
 
 def _coordinates(problem, basis, form):

@@ -8,6 +8,7 @@ import scipy.optimize
 import scipy.special
 import scipy.stats
 
+from invlin.losses.quadrature import design_hessian
 from invlin.models._diagonal import RECONSTRUCTION_MAX_ITER, RECONSTRUCTION_TOL
 from invlin.problem import Samples
 from invlin.progress import ProgressBar
@@ -63,9 +64,9 @@ def fit_empirical(model, loss, samples, problem, bounds=None):
 def spline_sample_hessian(model, loss, samples, problem):
     r"""Block-diagonal curvature of a z-form loss of a model linear in its parameters
     (:class:`~invlin.models.MonotoneSpline`) on fixed samples: the exact Hessian of the
-    approximation, divergence and log-det losses, Gauss-Newton for reconstruction (the
-    matrices of :meth:`invlin.losses.PopulationQuadrature.hessian`, with the sample mean in
-    place of the quadrature rule).
+    approximation, divergence and log-det losses, Gauss-Newton for reconstruction
+    (:func:`invlin.losses.quadrature.design_hessian` with the sample mean's weights 1/N, as
+    :meth:`~invlin.losses.PopulationQuadrature.hessian` uses it with its quadrature rule).
 
     It only steers :func:`fit_spline_empirical`'s Newton steps: values, gradients and the
     stopping rule come from the model's own loss code, so a Hessian that missed a coupling of
@@ -73,24 +74,13 @@ def spline_sample_hessian(model, loss, samples, problem):
     """
     if loss.form != "z":
         raise ValueError(f"spline_sample_hessian takes the z form, got {loss.form!r}")
-    n = samples.x.shape[0]
-    hess = np.zeros((model.n_parameters, model.n_parameters))
+    weights = np.full(samples.x.shape, 1.0 / samples.x.shape[0])
     if loss.name == "reconstruction":
         points, _ = model._maps_inverse(model._coords(samples.z), RECONSTRUCTION_TOL,
                                         RECONSTRUCTION_MAX_ITER)
-    else:
-        points = model._coords(samples.x)
-    slopes = model._maps(points)[1]
-    for j in range(model.dim):
-        block = model._component_slice(j)
-        design, design_slope = model._design(points[:, j], j)
-        if loss.name == "reconstruction":
-            design = design / slopes[:, j, None]  # dg/dtheta = -(df/dtheta)(g) / f'(g)
-        hess[block, block] = 2.0 / n * design.T @ design
-        if loss.regulariser == "logdet":
-            scaled = design_slope / slopes[:, j, None] ** 2
-            hess[block, block] += loss.resolved_weight(problem) / n * design_slope.T @ scaled
-    return hess
+        return design_hessian(model, points, weights, gauss_newton=True)
+    logdet_weight = loss.resolved_weight(problem) if loss.regulariser == "logdet" else None
+    return design_hessian(model, model._coords(samples.x), weights, logdet_weight=logdet_weight)
 
 
 def fit_spline_empirical(model, loss, samples, problem):
