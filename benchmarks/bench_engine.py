@@ -34,9 +34,10 @@ Also measured:
 * Where invlin's step spends its time: the objective kernel, sampling, projection, Adam.
 * Start-up: ``invlin warmup`` in a fresh process with an empty ``NUMBA_CACHE_DIR`` (cold:
   compilation) and again with the filled cache (warm).
-* Threading layers under load: the parallel objective driver against the serial one, each in a
-  fresh subprocess per layer (``NUMBA_THREADING_LAYER`` = omp, workqueue), while two busy-loop
-  processes load the 2 cores.
+* Parallel paths under load: the canonical objective on invlin's work-sharing team
+  (``objective_parallel``) and on a ``prange`` driver over the same chunk body with Numba's
+  threading layers (omp, workqueue), each against the serial objective, each in a fresh
+  subprocess, while two busy-loop processes load the 2 cores.
 * Time per step against the batch size (10^2 .. 10^5) and, for ``DiagonalNet`` (divergence
   objective on random data in the standard basis, plus Adam and projection), against the
   dimension (10 .. 10^4), with the time per unit of work normalised to the largest size, in
@@ -63,6 +64,7 @@ import invlin
 from invlin.losses import Loss
 from invlin.models import _iresnet_numba as kernels
 from invlin.models import iresnet as iresnet_module
+from invlin.models._team import team_size
 from invlin.models.diagonal_net import DiagonalNet
 from invlin.models.iresnet import IResNet
 from invlin.priors import GaussianMixture
@@ -377,49 +379,72 @@ problem = invlin.LinearInverseProblem(np.array([[1.2, 0.3], [-0.2, 0.6]]), 0.3, 
 invlin.train(IResNet(2, 4, 64, rng=0), problem, "divergence", steps=1, batch_size=512, seed=0)
 """
 
-_LAYER_PROBE = """
+_PARALLEL_PROBE = """
 import json, sys, time
+import numba
 import numpy as np
 from invlin.models import _iresnet_numba as kernels
 from invlin.models.iresnet import IResNet
-import numba
+variant = sys.argv[2]
 model = IResNet(2, 4, 64, rng=0)
 rng = np.random.default_rng(0)
 x, t = rng.standard_normal((512, 2)), rng.standard_normal((512, 2))
 w = model._kernel_weights()
 M = np.zeros((2, 2))
-def run(driver):
-    return driver(*w, 0, kernels.REG_DIVERGENCE, 0.18, x, t, M, False)
-run(kernels.objective_serial); run(kernels.objective_parallel)
-serial, parallel = [], []
+args = (*w, 0, kernels.REG_DIVERGENCE, 0.18, x, t, M, kernels.DATA_EUCLIDEAN)
+
+@numba.njit(parallel=True)
+def prange_driver(W1T, b1, W2, b2, act, mode, c, x, t, M, kind, data, reg, g1, g2, g3, g4):
+    for ci in numba.prange(g1.shape[0]):
+        kernels._objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, kind, ci, ci + 1,
+                                  data, reg, g1, g2, g3, g4)
+
+def parallel():
+    if variant == "team":
+        return kernels._objective(True, *args)
+    out = kernels._objective_outputs(w[0], x)
+    prange_driver(*args, *out)
+    return out
+
+def serial():
+    return kernels._objective(False, *args)
+
+for a, b in zip(serial(), parallel()):
+    assert np.array_equal(a, b)
+times = {"serial": [], "parallel": []}
 for _ in range(int(sys.argv[1])):
-    for driver, out in ((kernels.objective_serial, serial), (kernels.objective_parallel, parallel)):
-        start = time.perf_counter(); run(driver); out.append(time.perf_counter() - start)
-print(json.dumps({"layer": numba.threading_layer(), "serial": serial, "parallel": parallel}))
+    for name, run in (("serial", serial), ("parallel", parallel)):
+        start = time.perf_counter(); run(); times[name].append(time.perf_counter() - start)
+layer = numba.threading_layer() if variant != "team" else None
+print(json.dumps({"layer": layer, **times}))
 """
 
 _BUSY = "import time\nend = time.time() + {seconds}\nwhile time.time() < end:\n    pass\n"
 
+#: The parallel variants compared under load: invlin's team, and prange on Numba's layers.
+PARALLEL_VARIANTS = {"team": {}, "prange_omp": {"NUMBA_THREADING_LAYER": "omp"},
+                     "prange_workqueue": {"NUMBA_THREADING_LAYER": "workqueue"}}
 
-def threading_layers(repeats: int, busy: int = 2) -> dict:
-    """Serial against parallel objective driver (canonical step) per threading layer, each in
-    a fresh subprocess, while ``busy`` busy-loop processes load the cores."""
+
+def parallel_under_load(repeats: int, busy: int = 2) -> dict:
+    """Serial against parallel canonical objective, per parallel variant, each in a fresh
+    subprocess, while ``busy`` busy-loop processes load the cores."""
     results = {"busy_processes": busy, "load_average_at_start": load_average()}
     loaders = [subprocess.Popen([sys.executable, "-c", _BUSY.format(seconds=600)])
                for _ in range(busy)]
     try:
         time.sleep(1.0)
-        for layer in ("omp", "workqueue"):
-            env = dict(os.environ, NUMBA_THREADING_LAYER=layer)
-            out = subprocess.run([sys.executable, "-c", _LAYER_PROBE, str(repeats)], env=env,
-                                 check=True, capture_output=True, text=True).stdout
+        for variant, extra in PARALLEL_VARIANTS.items():
+            env = dict(os.environ, **extra)
+            out = subprocess.run([sys.executable, "-c", _PARALLEL_PROBE, str(repeats), variant],
+                                 env=env, check=True, capture_output=True, text=True).stdout
             probe = json.loads(out.strip().splitlines()[-1])
             serial, parallel = np.array(probe["serial"]), np.array(probe["parallel"])
-            results[layer] = {"layer_used": probe["layer"],
-                              "serial_ms": _quartiles(1e3 * serial),
-                              "parallel_ms": _quartiles(1e3 * parallel),
-                              "parallel_over_serial": _quartiles(parallel / serial),
-                              "parallel_worst_ms": float(1e3 * parallel.max())}
+            results[variant] = {"layer_used": probe["layer"],
+                                "serial_ms": _quartiles(1e3 * serial),
+                                "parallel_ms": _quartiles(1e3 * parallel),
+                                "parallel_over_serial": _quartiles(parallel / serial),
+                                "parallel_worst_ms": float(1e3 * parallel.max())}
     finally:
         for loader in loaders:
             loader.kill()
@@ -499,7 +524,7 @@ def main(argv=None) -> dict:
                              "drivers)")
     parser.add_argument("--skip-startup", action="store_true", help="no cold/warm start-up")
     parser.add_argument("--skip-threading", action="store_true",
-                        help="no threading-layer comparison under load")
+                        help="no comparison of the parallel paths under load")
     parser.add_argument("--skip-sweeps", action="store_true", help="no batch/dimension sweeps")
     parser.add_argument("--no-jax", action="store_true", help="leave out the JAX baseline")
     parser.add_argument("--threads", type=int,
@@ -547,10 +572,9 @@ def main(argv=None) -> dict:
         row = report["canonical"][regulariser]
         row["kernel_fraction_of_core_peak"] = (row["kernel_gflops"]
                                                / report["fma_peak_gflops_per_core"])
-    report["numba_threading_layer"] = (numba.threading_layer() if _threading_layer_known()
-                                       else None)
+    report["team_size"] = team_size()
     if not args.skip_threading:
-        report["threading_layers_under_load"] = threading_layers(args.repeats)
+        report["parallel_under_load"] = parallel_under_load(args.repeats)
     if not args.skip_startup:
         report["startup"] = startup()
     if not args.skip_sweeps:
@@ -565,17 +589,6 @@ def main(argv=None) -> dict:
             json.dump(report, f, indent=2)
     return report
 
-
-def _threading_layer_known() -> bool:
-    """Whether a parallel region has run in this process (numba.threading_layer() raises
-    before that)."""
-    import numba
-
-    try:
-        numba.threading_layer()
-    except ValueError:
-        return False
-    return True
 
 
 if __name__ == "__main__":

@@ -78,11 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output directory (default: ./invlin-report)")
     _add_run_options(report, default_jobs=_default_jobs())
 
-    warm = commands.add_parser("warmup", help="compile and cache all Numba kernels",
-                               description="Call every model's kernels once on tiny inputs so "
-                                           "that Numba compiles them into its on-disk cache.")
-    warm.add_argument("--parallel", action="store_true",
-                      help="also compile the parallel drivers (used only for large batches)")
+    commands.add_parser("warmup", help="compile and cache all Numba kernels",
+                        description="Call every model's kernels once on tiny inputs so that "
+                                    "Numba compiles them into its on-disk cache.")
     _add_sweep_parser(commands)
     _add_evaluate_parser(commands)
     return parser
@@ -207,7 +205,7 @@ def _warmup(args) -> int:
     from invlin.verify.warmup import warmup
 
     start = time.perf_counter()
-    for name, seconds in warmup(parallel=args.parallel):
+    for name, seconds in warmup():
         print(f"{name:40s} {seconds:6.2f}s")
     print(f"kernels compiled and cached in {time.perf_counter() - start:.1f}s")
     return EXIT_OK

@@ -76,7 +76,7 @@ class LocalExecutor(Executor):
         if self._warm:
             from invlin.verify.warmup import warmup
 
-            warmup()  # serial kernels only: the thread pool must not start before fork
+            warmup()
             self._warm = False
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         _TASK.clear()

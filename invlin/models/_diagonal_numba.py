@@ -8,21 +8,24 @@ stored as row j of ``params`` (shape (n, 2 + 3R)): ``[alpha, beta, w_1..w_R, gam
 b_1..b_R]``. DiagonalLinear is the case R = 0. Private: the public classes validate input.
 
 Every kernel is one body over a range of rows (samples) or components; the serial path calls it
-on the whole range, and a small parallel driver calls it on fixed blocks with ``prange``. The
-public functions at the bottom take the parallel driver only for large inputs (thread start-up
-dominates small ones). The bodies either write disjoint entries (elementwise maps, per-sample
-inverses) or give each block whole components (the gradient sums over samples run in sample
-order per component), so both paths give bitwise the same result for any number of threads.
+on the whole range, and the parallel path on pieces of whole blocks on the work-sharing team
+(:mod:`invlin.models._team`). The public functions at the bottom take the parallel path only
+for large inputs (waking threads dominates small ones). The bodies either write disjoint
+entries (elementwise maps, per-sample inverses) or give each piece whole components (the
+gradient sums over samples run in sample order per component), so both paths give bitwise the
+same result for any number of threads.
 """
 
 import numpy as np
-from numba import prange
 
 from invlin.models._jit import kernel
+from invlin.models._team import run_ranges
 
-# Work (samples x components x units) from which the parallel drivers are used.
-PARALLEL_MIN_WORK = 1 << 15
-# Rows (samples) per block of the parallel drivers of the elementwise maps and inverses.
+# Work (samples x components x (1 + units)) from which the parallel path is used. Measured on 2
+# cores (serial / team, microseconds): 128 x 256 x 1 (2^15): maps 212 / 299, gradient 82 / 141;
+# 512 x 64 x 5 (about 2^17.3): maps 2399 / 1601, gradient 2768 / 1496, inverse 16557 / 11116.
+PARALLEL_MIN_WORK = 1 << 17
+# Rows (samples) per block of the parallel path of the elementwise maps and inverses.
 ROW_BLOCK = 64
 # Components per block of the gradient: the samples are visited in order for a block of
 # components at a time, so that consecutive reads of a sample's row share cache lines.
@@ -50,14 +53,6 @@ def _maps_rows(params, t, values, slopes, start, stop):
     for i in range(start, stop):
         for j in range(t.shape[1]):
             values[i, j], slopes[i, j] = _value_slope(params[j], n_units, t[i, j])
-
-
-@kernel(parallel=True)
-def _maps_threads(params, t, values, slopes):
-    N = t.shape[0]
-    for block in prange((N + ROW_BLOCK - 1) // ROW_BLOCK):
-        _maps_rows(params, t, values, slopes, block * ROW_BLOCK,
-                   min(N, (block + 1) * ROW_BLOCK))
 
 
 @kernel
@@ -91,14 +86,6 @@ def _backward_components(params, t, g_value, g_slope, grad, start, stop):
                     grad[j, 2 + n_units + r] += (gv * w * s * tij
                                                  + gs * w * s * (1.0 - 2.0 * gamma * tij * th))
                     grad[j, 2 + 2 * n_units + r] += gv * w * s - gs * 2.0 * w * gamma * s * th
-
-
-@kernel(parallel=True)
-def _backward_threads(params, t, g_value, g_slope, grad):
-    n = t.shape[1]
-    for block in prange((n + COMPONENT_BLOCK - 1) // COMPONENT_BLOCK):
-        _backward_components(params, t, g_value, g_slope, grad, block * COMPONENT_BLOCK,
-                             min(n, (block + 1) * COMPONENT_BLOCK))
 
 
 @kernel
@@ -148,26 +135,25 @@ def _inverse_rows(params, targets, tol, max_iter, out, iterations, start, stop):
         iterations[i] = worst
 
 
-@kernel(parallel=True)
-def _inverse_threads(params, targets, tol, max_iter, out, iterations):
-    N = targets.shape[0]
-    for block in prange((N + ROW_BLOCK - 1) // ROW_BLOCK):
-        _inverse_rows(params, targets, tol, max_iter, out, iterations, block * ROW_BLOCK,
-                      min(N, (block + 1) * ROW_BLOCK))
-
-
 def _is_large(params, t):
     return t.size * (1 + (params.shape[1] - 2) // 3) >= PARALLEL_MIN_WORK
+
+
+def _over(parallel, stop, block, body):
+    """``body(start, end)`` on the whole range [0, stop), or on pieces of whole blocks on the
+    team (``parallel``)."""
+    if parallel:
+        run_ranges(body, stop, block)
+    else:
+        body(0, stop)
 
 
 def scalar_maps(params, t):
     """Values f_j(t_ij) and slopes f_j'(t_ij), both of shape (N, n)."""
     values = np.empty(t.shape)
     slopes = np.empty(t.shape)
-    if _is_large(params, t):
-        _maps_threads(params, t, values, slopes)
-    else:
-        _maps_rows(params, t, values, slopes, 0, t.shape[0])
+    _over(_is_large(params, t), t.shape[0], ROW_BLOCK,
+          lambda start, stop: _maps_rows(params, t, values, slopes, start, stop))
     return values, slopes
 
 
@@ -175,10 +161,8 @@ def scalar_maps_backward(params, t, g_value, g_slope):
     """Gradient of sum_ij g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij) w.r.t. params (n, 2+3R)."""
     grad = np.zeros(params.shape)
     g_value, g_slope = np.ascontiguousarray(g_value), np.ascontiguousarray(g_slope)
-    if _is_large(params, t):
-        _backward_threads(params, t, g_value, g_slope, grad)
-    else:
-        _backward_components(params, t, g_value, g_slope, grad, 0, t.shape[1])
+    _over(_is_large(params, t), t.shape[1], COMPONENT_BLOCK,
+          lambda start, stop: _backward_components(params, t, g_value, g_slope, grad, start, stop))
     return grad
 
 
@@ -187,8 +171,6 @@ def scalar_maps_inverse(params, targets, tol, max_iter):
     out = np.empty(targets.shape)
     iterations = np.zeros(targets.shape[0], dtype=np.int64)
     args = (params, targets, float(tol), int(max_iter), out, iterations)
-    if _is_large(params, targets):
-        _inverse_threads(*args)
-    else:
-        _inverse_rows(*args, 0, targets.shape[0])
+    _over(_is_large(params, targets), targets.shape[0], ROW_BLOCK,
+          lambda start, stop: _inverse_rows(*args, start, stop))
     return out, iterations

@@ -14,10 +14,10 @@ are pulled back through
     J[i, j] = delta_ij + sum_r W2[i, r] act'(h_r) W1[r, j],
 
 which needs ``act''`` (the second derivative of the network). Kernels loop over fixed chunks
-of samples whose size depends only on the number of samples (serially, or with ``prange`` in
-the ``_*_threads`` drivers, which call the same bodies); each chunk writes its own gradient
-slot and the slots are summed afterwards in a fixed order, so results do not depend on the
-number of threads. Compile options come from :mod:`invlin.models._jit`; the sums over samples
+of samples whose size depends only on the number of samples (serially, or on the threads of
+the work-sharing team :mod:`invlin.models._team`, which call the same bodies); each chunk
+writes its own gradient slot and the slots are summed afterwards in a fixed order, so results
+do not depend on the number of threads. Compile options come from :mod:`invlin.models._jit`; the sums over samples
 and the dot products use its fast-math flags (reassociation and contraction only, see
 ``docs/engine.md``).
 
@@ -34,9 +34,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange
-
 from invlin.models._jit import kernel
+from invlin.models._team import run_ranges
 
 TANH = 0
 SOFTPLUS = 1
@@ -270,20 +269,14 @@ def _forward_sample(W1T, b1, W2, b2, act, mode, x0, xs, H, A, D1, D2, Js, Jinvs,
 
 # -- kernels over samples -------------------------------------------------------------------------
 # Every kernel below is one body over a range of samples (or of chunks). ``<name>_serial`` calls
-# the body on everything; ``<name>_parallel`` calls the small ``_<name>_threads`` driver, a
-# ``prange`` over fixed chunks that calls the same body, so both give bitwise identical results
-# for any number of threads, and the class picks the parallel one only for enough work to pay
-# for the thread pool.
+# the body on everything; ``<name>_parallel`` runs the same body on fixed chunks on the
+# work-sharing team (invlin.models._team), so both give bitwise identical results for any number
+# of threads, and the class picks the parallel one only for enough work to pay for waking the
+# team's threads.
 # Samples per tile of the structure-of-arrays objective kernel: long enough for the vectorised
 # loops over samples to amortise their set-up, short enough for a tile's work arrays
 # (about 3 B m TILE doubles, 0.8 MB for the canonical 4 x 64 network) to stay in L2.
 TILE = 128
-
-
-# Groups of chunks that share one set of work arrays in the parallel objective driver: enough
-# for 16 threads, and it caps the fresh work memory of a call (fresh large allocations are
-# page-faulted in again on every call) at 16 sets. A constant, so thread-count independent.
-PARALLEL_GROUPS = 16
 
 
 @kernel
@@ -355,9 +348,9 @@ def _dot_rows(U, a, V, b, S):
 
 
 @kernel(reassociate=True)
-def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, step, data, reg,
+def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, last, data, reg,
                       GW1T, Gb1, GW2, Gb2):
-    """Data term, regulariser and gradient slots of the chunks first, first + step, ...
+    """Data term, regulariser and gradient slots of the chunks first, ..., last - 1.
 
     Structure of arrays: a chunk is processed in tiles of at most TILE samples; every work
     array (allocated once per call, reused by every chunk and tile) has the samples of a tile
@@ -373,7 +366,6 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, 
     B, n, m = W1T.shape
     N = x.shape[0]
     cs = chunk_size(N)
-    count = (N + cs - 1) // cs
     T = min(TILE, cs, N)
     cw = c / N
     X = np.empty((B + 1, n, T))
@@ -397,7 +389,7 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, 
     sv = np.empty(T)
     hbar = np.empty((1, T))
     rg = np.empty(T)
-    for ci in range(first, count, step):
+    for ci in range(first, last):
         start = ci * cs
         stop = min(N, start + cs)
         gW1T = GW1T[ci]
@@ -629,30 +621,20 @@ def _objective_outputs(W1T, x):
     return (np.empty(N), np.zeros(N)) + _gradient_slots(n_chunks(N), B, n, m)
 
 
-@kernel(parallel=True)
-def _objective_threads(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, data, reg, gW1T, gb1,
-                       gW2, gb2):
-    """:func:`_objective_chunks` on PARALLEL_GROUPS groups of chunks, the groups on threads."""
-    n_groups = min(PARALLEL_GROUPS, n_chunks(x.shape[0]))
-    for g in prange(n_groups):
-        _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, g, n_groups, data,
-                          reg, gW1T, gb1, gW2, gb2)
-
-
 def _objective(parallel, W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind):
-    """Run the objective body on all chunks: in turn, or in groups on threads (``parallel``).
+    """Run the objective body on all chunks: in turn, or on the work-sharing team
+    (``parallel``, :func:`invlin.models._team.run_chunks`).
 
-    The chunks are dealt to at most PARALLEL_GROUPS groups (group g takes the chunks g, g + G,
-    ...), each with one set of work arrays. G depends only on the number of samples, and every
-    chunk has its own gradient slot and the same arithmetic (the same body) on both paths, so
-    the result is the same bitwise, for any number of threads.
+    Every chunk has its own gradient slot and the same arithmetic (the same body) on both
+    paths, so the result is the same bitwise, for any number of threads.
     """
     out = _objective_outputs(W1T, x)
     args = (W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind)
+    count = n_chunks(x.shape[0])
     if parallel:
-        _objective_threads(*args, *out)
+        run_ranges(lambda first, last: _objective_chunks(*args, first, last, *out), count)
     else:
-        _objective_chunks(*args, 0, 1, *out)
+        _objective_chunks(*args, 0, count, *out)
     return out
 
 
@@ -735,50 +717,49 @@ def _forward_chunk(W1T, b1, W2, b2, act, x, start, stop, out):
             out[s, j] = cur[j]
 
 
-@kernel(parallel=True)
-def _forward_threads(W1T, b1, W2, b2, act, x, out):
-    N = x.shape[0]
-    cs = chunk_size(N)
-    for ci in prange(n_chunks(N)):
-        _forward_chunk(W1T, b1, W2, b2, act, x, ci * cs, min(N, (ci + 1) * cs), out)
+def _over_samples(parallel, n_samples, chunk):
+    """``chunk(start, stop)`` on all samples at once, or on pieces of whole chunks of
+    :func:`chunk_size` samples on the work-sharing team (``parallel``). The chunk kernels treat
+    each sample on its own, so both give the same result bitwise."""
+    if parallel:
+        run_ranges(chunk, n_samples, chunk_size(n_samples))
+    else:
+        chunk(0, n_samples)
+
+
+def _forward(parallel, W1T, b1, W2, b2, act, x):
+    out = np.empty(x.shape)
+    _over_samples(parallel, x.shape[0],
+                  lambda start, stop: _forward_chunk(W1T, b1, W2, b2, act, x, start, stop, out))
+    return out
 
 
 def forward_serial(W1T, b1, W2, b2, act, x):
     """phi(x_i) for every sample."""
-    out = np.empty(x.shape)
-    _forward_chunk(W1T, b1, W2, b2, act, x, 0, x.shape[0], out)
-    return out
+    return _forward(False, W1T, b1, W2, b2, act, x)
 
 
 def forward_parallel(W1T, b1, W2, b2, act, x):
-    """:func:`forward_serial` with chunks of samples on threads (bitwise the same)."""
-    out = np.empty(x.shape)
-    _forward_threads(W1T, b1, W2, b2, act, x, out)
-    return out
+    """:func:`forward_serial` with chunks of samples on the team (bitwise the same)."""
+    return _forward(True, W1T, b1, W2, b2, act, x)
 
 
-@kernel(parallel=True)
-def _jacobian_threads(W1T, b1, W2, b2, act, x, mode, jac, reg):
-    N = x.shape[0]
-    cs = chunk_size(N)
-    for ci in prange(n_chunks(N)):
-        _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, ci * cs, min(N, (ci + 1) * cs), jac, reg)
+def _jacobian(parallel, W1T, b1, W2, b2, act, x, mode):
+    N, n = x.shape
+    jac, reg = np.zeros((N, n, n)), np.empty(N)
+    _over_samples(parallel, N, lambda start, stop: _jacobian_chunk(W1T, b1, W2, b2, act, x, mode,
+                                                                   start, stop, jac, reg))
+    return jac, reg
 
 
 def jacobian_serial(W1T, b1, W2, b2, act, x, mode):
     """Exact Jacobians (mode REG_DIVERGENCE, else zeros) and R(x_i) (see the chunk)."""
-    N, n = x.shape
-    jac, reg = np.zeros((N, n, n)), np.empty(N)
-    _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, 0, N, jac, reg)
-    return jac, reg
+    return _jacobian(False, W1T, b1, W2, b2, act, x, mode)
 
 
 def jacobian_parallel(W1T, b1, W2, b2, act, x, mode):
-    """:func:`jacobian_serial` with chunks of samples on threads (bitwise the same)."""
-    N, n = x.shape
-    jac, reg = np.zeros((N, n, n)), np.empty(N)
-    _jacobian_threads(W1T, b1, W2, b2, act, x, mode, jac, reg)
-    return jac, reg
+    """:func:`jacobian_serial` with chunks of samples on the team (bitwise the same)."""
+    return _jacobian(True, W1T, b1, W2, b2, act, x, mode)
 
 
 @kernel
@@ -854,34 +835,22 @@ def _norm(v):
     return math.sqrt(s)
 
 
-def _inverse_outputs(u):
+def _inverse(parallel, W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
     N = u.shape[0]
-    return np.empty(u.shape), np.zeros(N, dtype=np.int64), np.ones(N, dtype=np.bool_)
-
-
-@kernel(parallel=True)
-def _inverse_threads(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, out,
-                     iters, ok):
-    N = u.shape[0]
-    cs = chunk_size(N)
-    for ci in prange(n_chunks(N)):
-        _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch,
-                       ci * cs, min(N, (ci + 1) * cs), out, iters, ok)
+    out = np.empty(u.shape), np.zeros(N, dtype=np.int64), np.ones(N, dtype=np.bool_)
+    _over_samples(parallel, N, lambda start, stop: _inverse_chunk(
+        W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, start, stop, *out))
+    return out
 
 
 def inverse_serial(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
     """Preimages, iterations per sample and per-sample success (see the chunk)."""
-    out = _inverse_outputs(u)
-    _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, 0,
-                   u.shape[0], *out)
-    return out
+    return _inverse(False, W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch)
 
 
 def inverse_parallel(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
-    """:func:`inverse_serial` with chunks of samples on threads (bitwise the same)."""
-    out = _inverse_outputs(u)
-    _inverse_threads(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, *out)
-    return out
+    """:func:`inverse_serial` with chunks of samples on the team (bitwise the same)."""
+    return _inverse(True, W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch)
 
 
 @kernel
@@ -940,27 +909,21 @@ def _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, start, stop,
             est[s, p] = total
 
 
-@kernel(parallel=True)
-def _hutchinson_threads(W1T, b1, W2, b2, act, x, probes, order, mode, est):
-    N = x.shape[0]
-    cs = chunk_size(N)
-    for ci in prange(n_chunks(N)):
-        _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, ci * cs,
-                          min(N, (ci + 1) * cs), est)
+def _hutchinson(parallel, W1T, b1, W2, b2, act, x, probes, order, mode):
+    est = np.zeros((x.shape[0], probes.shape[1]))
+    _over_samples(parallel, x.shape[0], lambda start, stop: _hutchinson_chunk(
+        W1T, b1, W2, b2, act, x, probes, order, mode, start, stop, est))
+    return est
 
 
 def hutchinson_serial(W1T, b1, W2, b2, act, x, probes, order, mode):
     """Per-sample, per-probe estimates, shape (N, n_probes) (see the chunk)."""
-    est = np.zeros((x.shape[0], probes.shape[1]))
-    _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, 0, x.shape[0], est)
-    return est
+    return _hutchinson(False, W1T, b1, W2, b2, act, x, probes, order, mode)
 
 
 def hutchinson_parallel(W1T, b1, W2, b2, act, x, probes, order, mode):
-    """:func:`hutchinson_serial` with chunks of samples on threads (bitwise the same)."""
-    est = np.zeros((x.shape[0], probes.shape[1]))
-    _hutchinson_threads(W1T, b1, W2, b2, act, x, probes, order, mode, est)
-    return est
+    """:func:`hutchinson_serial` with chunks of samples on the team (bitwise the same)."""
+    return _hutchinson(True, W1T, b1, W2, b2, act, x, probes, order, mode)
 
 
 @kernel

@@ -34,9 +34,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange
-
 from invlin.models._jit import kernel
+from invlin.models._team import run_ranges
 
 # the kernel-interface constants of the IResNet class (plain integers)
 TANH = 0
@@ -240,34 +239,22 @@ def _regulariser_chunk(W1T, b1, W2, b2, act, mode, x, probes, coefs, start, stop
 
 
 @kernel
-def _regulariser_group(W1T, b1, W2, b2, act, mode, x, probes, coefs, group, n_groups, est,
-                       gW1T, gb1, gW2, gb2):
-    """The body: chunks group, group + n_groups, ... of the points; chunk ci writes the
-    estimates of its points and its own gradient slot ci."""
+def _regulariser_chunks(W1T, b1, W2, b2, act, mode, x, probes, coefs, first, last, est,
+                        gW1T, gb1, gW2, gb2):
+    """The body: chunks first, ..., last - 1 of the points; chunk ci writes the estimates of
+    its points and its own gradient slot ci."""
     N = x.shape[0]
     cs = chunk_size(N)
-    for ci in range(group, gW1T.shape[0], n_groups):
+    for ci in range(first, last):
         _regulariser_chunk(W1T, b1, W2, b2, act, mode, x, probes, coefs, ci * cs,
                            min(N, (ci + 1) * cs), est, gW1T[ci], gb1[ci], gW2[ci], gb2[ci])
 
 
-@kernel(parallel=True)
-def _regulariser_threads(W1T, b1, W2, b2, act, mode, x, probes, coefs, n_groups, est, gW1T,
-                         gb1, gW2, gb2):
-    """The body on n_groups groups of chunks, the groups on threads."""
-    for group in prange(n_groups):
-        _regulariser_group(W1T, b1, W2, b2, act, mode, x, probes, coefs, group, n_groups, est,
-                           gW1T, gb1, gW2, gb2)
-
-
-#: Groups of chunks of the parallel driver (a constant: results do not depend on the threads).
-PARALLEL_GROUPS = 16
-
-
 def _regulariser(parallel, W1T, b1, W2, b2, act, mode, x, probes, coefs):
     """Per-point, per-probe estimates (N, P) and the gradient slots of their mean: the body on
-    all chunks in turn, or on groups of chunks on threads (``parallel``); the same operations
-    in the same order per chunk either way, so the results are bitwise identical."""
+    all chunks in turn, or chunk by chunk on the work-sharing team (``parallel``,
+    :func:`invlin.models._team.run_chunks`); the same operations in the same order per chunk
+    either way, so the results are bitwise identical."""
     B, n, m = W1T.shape
     N = x.shape[0]
     n_chunks = (N + chunk_size(N) - 1) // chunk_size(N)
@@ -276,9 +263,10 @@ def _regulariser(parallel, W1T, b1, W2, b2, act, mode, x, probes, coefs):
              np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, n)))
     args = (W1T, b1, W2, b2, act, mode, x, probes, coefs)
     if parallel:
-        _regulariser_threads(*args, min(PARALLEL_GROUPS, n_chunks), est, *slots)
+        run_ranges(lambda first, last: _regulariser_chunks(*args, first, last, est, *slots),
+                   n_chunks)
     else:
-        _regulariser_group(*args, 0, 1, est, *slots)
+        _regulariser_chunks(*args, 0, n_chunks, est, *slots)
     return (est, *slots)
 
 
@@ -288,5 +276,5 @@ def regulariser_serial(W1T, b1, W2, b2, act, mode, x, probes, coefs):
 
 
 def regulariser_parallel(W1T, b1, W2, b2, act, mode, x, probes, coefs):
-    """:func:`regulariser_serial` with groups of chunks on threads (bitwise the same)."""
+    """:func:`regulariser_serial` with chunks on the work-sharing team (bitwise the same)."""
     return _regulariser(True, W1T, b1, W2, b2, act, mode, x, probes, coefs)

@@ -14,34 +14,18 @@ changing an option here, delete the ``__pycache__`` directories of ``invlin/mode
 
 from __future__ import annotations
 
-import os
-
-import numba
 from numba import njit
 
 #: The only fast-math flags invlin uses: reassociation and contraction (rounding changes only).
 FASTMATH = frozenset({"reassoc", "contract"})
 
-#: Threading layer of the parallel drivers unless ``NUMBA_THREADING_LAYER`` chooses another.
-#: Measured on a loaded 2-core machine (docs/engine.md, "Threading layer"): a parallel region
-#: of the canonical objective took a median 95x the serial time with OpenMP (worst 119 ms for a
-#: 0.6 ms serial call) and 6x with the workqueue layer (worst 47 ms). The workqueue layer does
-#: not support parallel kernels launched from several Python threads at once; a program that
-#: does so sets NUMBA_THREADING_LAYER=omp (or tbb).
-THREADING_LAYER = "workqueue"
-
-if not os.environ.get("NUMBA_THREADING_LAYER"):
-    numba.config.THREADING_LAYER = THREADING_LAYER
-
-
-def kernel(func=None, *, reassociate: bool = False, parallel: bool = False):
+def kernel(func=None, *, reassociate: bool = False):
     """``numba.njit`` with invlin's options; ``reassociate=True`` adds the flag set FASTMATH.
 
-    ``parallel=True`` is for the small drivers that run a kernel's body on chunks of samples
-    with ``prange``; the serial path calls the body directly, so each body is compiled once
-    for it, and the parallel driver is a distinct function with its own cache entry.
+    Kernels release the GIL (``nogil=True``): the work-sharing team (:mod:`invlin.models._team`)
+    runs them on several Python threads at once.
     """
-    options = dict(cache=True, error_model="numpy", parallel=parallel)
+    options = dict(cache=True, error_model="numpy", nogil=True)
     if reassociate:
         options["fastmath"] = set(FASTMATH)
     if func is None:

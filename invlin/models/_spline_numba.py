@@ -15,13 +15,17 @@ With u = t - kappa_k and h_k = kappa_{k+1} - kappa_k on [kappa_k, kappa_{k+1}):
 
 Private: the public class validates input. The loops are serial (the quadrature losses evaluate
 a few thousand nodes per component; thread start-up would dominate).
+
+Compiled through :mod:`invlin.models._jit` (numpy error model: the divisors, the knot spacings
+h_k > 0 and the slopes, are positive by the model's constraints).
 """
 
 import numpy as np
-from numba import njit
+
+from invlin.models._jit import kernel
 
 
-@njit(cache=True)
+@kernel
 def _locate(knots, t):
     """Interval index in the increasing array ``knots``: -1 left of kappa_0, K at or right of
     kappa_K, else k with kappa_k <= t < kappa_{k+1} (bisection)."""
@@ -41,7 +45,7 @@ def _locate(knots, t):
     return lo
 
 
-@njit(cache=True)
+@kernel
 def _cumulative(knots, p, cum):
     """cum[k] = C_k = G(kappa_k) for the slopes p[1:]."""
     cum[0] = 0.0
@@ -49,7 +53,7 @@ def _cumulative(knots, p, cum):
         cum[k + 1] = cum[k] + 0.5 * (p[1 + k] + p[2 + k]) * (knots[k + 1] - knots[k])
 
 
-@njit(cache=True)
+@kernel
 def _value_slope(knots, p, cum, t):
     """f(t) and f'(t) for one component."""
     last = knots.shape[0] - 1
@@ -69,7 +73,7 @@ def _value_slope(knots, p, cum, t):
     return p[0] + g - cum[last // 2], slope
 
 
-@njit(cache=True)
+@kernel
 def _maps(knots, params, t, values, slopes):
     cum = np.empty(knots.shape[1])
     for j in range(t.shape[1]):
@@ -78,7 +82,7 @@ def _maps(knots, params, t, values, slopes):
             values[i, j], slopes[i, j] = _value_slope(knots[j], params[j], cum, t[i, j])
 
 
-@njit(cache=True)
+@kernel
 def _backward(knots, t, g_value, g_slope, grad):
     """grad[j] = d/dparams[j] of sum_i g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij).
 
@@ -123,7 +127,7 @@ def _backward(knots, t, g_value, g_slope, grad):
             grad[j, 2 + k] += half
 
 
-@njit(cache=True)
+@kernel
 def _invert_one(knots, p, cum, target):
     """Exact preimage of target: locate the interval by the knot values, solve its quadratic."""
     last = knots.shape[0] - 1
@@ -142,7 +146,7 @@ def _invert_one(knots, p, cum, target):
     return knots[lo] + min(max(root, 0.0), h)
 
 
-@njit(cache=True)
+@kernel
 def _inverse(knots, params, targets, out):
     cum = np.empty(knots.shape[1])
     for j in range(targets.shape[1]):

@@ -20,15 +20,13 @@ _ACTIVATION_LIPSCHITZ = {"tanh": 1.0, "softplus": 1.0}
 _REGULARISERS = {"logdet": _kernels.REG_LOGDET, "divergence": _kernels.REG_DIVERGENCE}
 
 
-# Work (samples x blocks x width) from which the parallel drivers run; below it the serial
-# driver runs (bitwise the same result). A parallel region waits for every worker thread: on an
-# idle machine that costs tens of microseconds and two threads halve the canonical step
-# (512 x 4 x 64), but on a shared, oversubscribed machine a worker waits for a core for
-# milliseconds (measured with the earlier per-sample kernels: 2.5 ms serial vs 10-40 ms parallel
-# for the canonical step at load averages 2-10 on 2 cores; the structure-of-arrays objective now
-# takes about 1.1 ms serial, 0.56 ms parallel on an idle machine). From 2^20 (e.g.
-# 4096 x 4 x 64, about 8 ms serial) the parallel drivers are worth that risk.
-PARALLEL_MIN_WORK = 2**20
+# Work (samples x blocks x width) from which the parallel drivers run the chunks on the
+# work-sharing team (invlin.models._team); below it the serial driver runs (bitwise the same
+# result). Waking a helper thread costs 10-60 microseconds, and the team never waits for a
+# helper that has not started. Measured on 2 cores (docs/engine.md, "Threading"): at 2^16
+# (256 samples, 4 blocks of width 64, two chunks) the cheapest kernel, forward, takes 256
+# microseconds serial and 170 on the team; every other kernel gains more.
+PARALLEL_MIN_WORK = 2**16
 
 
 class IResNet(InvertibleModel):

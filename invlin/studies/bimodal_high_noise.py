@@ -21,7 +21,6 @@ import numpy as np
 from invlin.estimators import map_estimate, map_hessian, posterior_mean
 from invlin.models import DiagonalNet
 from invlin.models.iresnet import IResNet
-from invlin.problem import LinearInverseProblem
 from invlin.progress import ProgressBar
 from invlin.studies import _toy
 from invlin.studies._metrics import rms_error

@@ -161,7 +161,6 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None, full: bool = 
                                       estimator=estimator if kind == "stochastic" else "exact")
                         inv = model.inverse(test.z, tol=INVERSE_TOL, return_info=True)
                         xhat = inv.x
-                        to_pred = rms_error(xhat, refs[predicted])
                         ratio = rms_ratio(xhat @ plane, refs[predicted] @ plane,
                                           refs[other] @ plane, boot_rng)
                         results[(d, loss, kind, r)] = {"xhat": xhat, "model": model,

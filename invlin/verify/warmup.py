@@ -4,10 +4,8 @@ Numba caches compiled kernels on disk (``cache=True``); the first call of each k
 fresh environment compiles it, which takes seconds. :func:`warmup` calls every model's
 forward, inverse, Jacobian, log-det, divergence and training hooks once, and the estimators.
 
-By default only the serial path of every kernel is compiled: that is what ``invlin check`` and
-``invlin report`` run (their batches stay below the work thresholds of the parallel drivers).
-The parallel drivers (``parallel=True``, or ``invlin warmup --parallel``) cost most of the
-compile time and are otherwise compiled on their first use, once per cache.
+The parallel paths run the same compiled kernels on the work-sharing team
+(:mod:`invlin.models._team`), so the tiny inputs compile everything either path uses.
 """
 
 from __future__ import annotations
@@ -29,10 +27,8 @@ def _models():
             ("IResNet", IResNet(2, 2, 4, lipschitz=0.5, rng=0))]
 
 
-#: Point counts: tiny inputs take the serial kernels; 2**17 points reach every model's work
-#: threshold for the parallel drivers (2**15 to 2**20; the IResNet below has 2 x 4 units).
-SERIAL_SIZE = 3
-PARALLEL_SIZE = 1 << 17
+#: Points per call: tiny inputs compile every kernel (for the serial and the parallel paths).
+SIZE = 3
 
 
 def _exercise(model, rng, size) -> None:
@@ -48,15 +44,8 @@ def _exercise(model, rng, size) -> None:
     model._reconstruction_objective(u, x)
 
 
-def warmup(parallel: bool = False) -> list[tuple[str, float]]:
-    """Call every kernel once; return (name, seconds) per model and for the estimators.
-
-    Parameters
-    ----------
-    parallel : bool, default False
-        Also compile the parallel drivers (large inputs). The default never starts Numba's
-        thread pool, which a process about to fork (``LocalExecutor``) must not have started.
-    """
+def warmup() -> list[tuple[str, float]]:
+    """Call every kernel once; return (name, seconds) per model and for the estimators."""
     from invlin.estimators import map_estimate, posterior_mean
     from invlin.priors import GaussianMixture, LogisticProduct
     from invlin.problem import LinearInverseProblem
@@ -65,8 +54,7 @@ def warmup(parallel: bool = False) -> list[tuple[str, float]]:
     timings = []
     for name, model in _models():
         start = time.perf_counter()
-        for size in (SERIAL_SIZE, PARALLEL_SIZE) if parallel else (SERIAL_SIZE,):
-            _exercise(model, rng, size)
+        _exercise(model, rng, SIZE)
         timings.append((name, time.perf_counter() - start))
     start = time.perf_counter()
     for prior in (GaussianMixture.symmetric_bimodal([1.0, 0.0], 0.5),

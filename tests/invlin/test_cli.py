@@ -100,13 +100,3 @@ def test_help_and_version(capsys):
 def test_warmup_runs(capsys):
     assert cli.main(["warmup"]) == 0
     assert "IResNet" in capsys.readouterr().out
-
-
-def test_warmup_parallel_option_compiles_the_parallel_drivers_too(monkeypatch, capsys):
-    import invlin.verify.warmup as warmup_module
-
-    calls = []
-    monkeypatch.setattr(warmup_module, "warmup", lambda parallel: calls.append(parallel) or [])
-    assert cli.main(["warmup"]) == 0
-    assert cli.main(["warmup", "--parallel"]) == 0
-    assert calls == [False, True]

@@ -1,0 +1,128 @@
+"""A work-sharing team: the chunks of a kernel on the calling thread and helper threads.
+
+``run_chunks(body, count)`` calls ``body(ci)`` once for every chunk ``ci < count``. The calling
+thread and :func:`team_size` ``- 1`` helper threads each take the next chunk not yet taken,
+until none is left; the call returns when every chunk is done. ``run_ranges(body, stop, unit)``
+deals the range ``[0, stop)`` out in pieces of whole units (blocks of rows, of components, of
+sample chunks) and calls ``body(start, end)`` on each. The bodies are Numba
+kernels compiled with ``nogil=True``, so the threads run them at the same time.
+
+Why not Numba's ``prange``: a parallel region splits its iterations among all threads in
+advance and waits for each of them. On a shared machine a thread that waits for a core holds
+up the whole region for a scheduler time slice, milliseconds against the canonical step's
+0.6 ms (docs/engine.md, "Threading"). Here the calling thread never waits for a helper that has
+not started: it takes the chunks the helper has not claimed, and at worst waits for the one chunk
+a helper is running. On an idle machine the helper wakes in about 10 microseconds.
+
+Results do not depend on which thread runs a chunk, nor on the number of threads, nor on how
+units are grouped into pieces: every unit writes only its own outputs (its rows, its components,
+its gradient slot) with the same arithmetic.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import queue
+import threading
+
+import numba
+
+#: Pieces per thread of :func:`run_ranges`: a few, so that a helper that starts late, or a
+#: thread that loses its core for a while, leaves pieces for the others to take.
+PIECES_PER_THREAD = 4
+
+_helpers: list[queue.SimpleQueue] = []
+_lock = threading.Lock()
+
+
+def _serve(inbox: queue.SimpleQueue) -> None:
+    while True:
+        inbox.get()()
+
+
+def _forget_helpers() -> None:
+    """In a forked child the helper threads do not exist: start new ones when needed."""
+    global _lock
+    _helpers.clear()
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_helpers)
+
+
+def _recruit(count: int) -> list[queue.SimpleQueue]:
+    """The inboxes of ``count`` helper threads, starting the missing ones."""
+    with _lock:
+        while len(_helpers) < count:
+            inbox = queue.SimpleQueue()
+            threading.Thread(target=_serve, args=(inbox,), name="invlin-team", daemon=True).start()
+            _helpers.append(inbox)
+        return _helpers[:count]
+
+
+def team_size() -> int:
+    """Threads of the team, the calling one included: Numba's thread count.
+
+    That is ``numba.get_num_threads()`` (which ``numba.set_num_threads`` and
+    :func:`invlin.execution._threads.share_cores` set) once Numba's thread pool runs, and
+    ``NUMBA_NUM_THREADS`` before: asking Numba for the count would start its pool, after which
+    :class:`invlin.execution.LocalExecutor` can no longer fork workers.
+    """
+    from numba.np.ufunc import parallel
+
+    return numba.get_num_threads() if parallel._is_initialized else numba.config.NUMBA_NUM_THREADS
+
+
+def run_chunks(body, count: int) -> None:
+    """Call ``body(ci)`` for ``ci`` in ``range(count)``, each exactly once, on the team.
+
+    The team is the calling thread and ``team_size() - 1`` helpers (fewer for fewer chunks). An
+    exception raised by a body is raised here once every claimed chunk is done.
+    """
+    helpers = _recruit(min(team_size(), count) - 1)
+    claim = itertools.count().__next__  # atomic under the GIL
+    finished = queue.SimpleQueue()
+
+    def work():
+        while (ci := claim()) < count:
+            try:
+                body(ci)
+            except BaseException as error:  # handed to the calling thread
+                finished.put(error)
+            else:
+                finished.put(None)
+
+    for inbox in helpers:
+        inbox.put(work)
+    errors = []
+    own = 0
+    while (ci := claim()) < count:
+        try:
+            body(ci)
+        except BaseException as error:
+            errors.append(error)
+        own += 1
+    for _ in range(count - own):
+        error = finished.get()
+        if error is not None:
+            errors.append(error)
+    if errors:
+        raise errors[0]
+
+
+def run_ranges(body, stop: int, unit: int = 1) -> None:
+    """Call ``body(start, end)`` on consecutive pieces covering ``[0, stop)``, on the team.
+
+    Every piece but the last is a whole number of ``unit``; there are at most
+    ``PIECES_PER_THREAD * team_size()`` pieces, and a single one (``body(0, stop)``, on the
+    calling thread) for a team of one.
+    """
+    units = -(-stop // unit)
+    size = team_size()
+    pieces = min(units, PIECES_PER_THREAD * size) if size > 1 else min(units, 1)
+
+    def piece(p):
+        body(min(stop, p * units // pieces * unit), min(stop, (p + 1) * units // pieces * unit))
+
+    run_chunks(piece, pieces)
