@@ -65,3 +65,38 @@ def spectral_norm_bounds(stack):
     for k in range(count):
         out[k] = math.sqrt(_gram_top_eigenvalue(stack[k])) * (1.0 + safety)
     return out
+
+
+@kernel
+def block_bounds(W1, W2, lip_act):
+    """Certified bounds Lip(act) ||W1_k||_2 ||W2_k||_2 of the blocks k: the two norm bounds
+    times (1 + 4 eps), which covers the three roundings of the product (each at most eps / 2
+    relative)."""
+    a = spectral_norm_bounds(W1)
+    b = spectral_norm_bounds(W2)
+    out = np.empty(a.shape[0])
+    for k in range(a.shape[0]):
+        out[k] = lip_act * a[k] * b[k] * (1.0 + 4.0 * np.finfo(np.float64).eps)
+    return out
+
+
+@kernel
+def rescale_blocks(W1, W2, bounds, limit):
+    """In place, for every block k with bounds[k] > limit: W1[k] and W2[k] times
+    s = sqrt(limit / bounds[k]) (1 - 1e-12). Returns the blocks' certified bounds afterwards:
+    bounds[k] s^2 (1 + eps (sqrt(r) + 4)), r = min(m, n), for the rescaled blocks (the proof is
+    in :meth:`invlin.models.IResNet.project`), bounds[k] for the others (left bit for bit)."""
+    B, m, n = W1.shape
+    inflation = 1.0 + np.finfo(np.float64).eps * (math.sqrt(min(m, n)) + 4.0)
+    out = bounds.copy()
+    for k in range(B):
+        if bounds[k] > limit:
+            s = math.sqrt(limit / bounds[k]) * (1.0 - 1e-12)
+            for i in range(m):
+                for j in range(n):
+                    W1[k, i, j] *= s
+            for i in range(W2.shape[1]):
+                for j in range(W2.shape[2]):
+                    W2[k, i, j] *= s
+            out[k] = bounds[k] * s * s * inflation
+    return out

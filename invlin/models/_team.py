@@ -116,11 +116,14 @@ def run_ranges(body, stop: int, unit: int = 1) -> None:
 
     Every piece but the last is a whole number of ``unit``; there are at most
     ``PIECES_PER_THREAD * team_size()`` pieces, and a single one (``body(0, stop)``, on the
-    calling thread) for a team of one.
+    calling thread) for a team of one or a range of one unit.
     """
     units = -(-stop // unit)
     size = team_size()
-    pieces = min(units, PIECES_PER_THREAD * size) if size > 1 else min(units, 1)
+    if size == 1 or units <= 1:
+        body(0, stop)
+        return
+    pieces = min(units, PIECES_PER_THREAD * size)
 
     def piece(p):
         body(min(stop, p * units // pieces * unit), min(stop, (p + 1) * units // pieces * unit))

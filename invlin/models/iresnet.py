@@ -11,7 +11,7 @@ from invlin.errors import InversionError
 from invlin.inversion import InversionResult
 from invlin.models import _iresnet_numba as _kernels
 from invlin.models import _iresnet_stochastic_numba as _stochastic_kernels
-from invlin.models._spectral_numba import spectral_norm_bounds
+from invlin.models._spectral_numba import block_bounds, rescale_blocks
 from invlin.models.base import InvertibleModel
 
 _ACTIVATIONS = {"tanh": _kernels.TANH, "softplus": _kernels.SOFTPLUS}
@@ -154,11 +154,7 @@ class IResNet(InvertibleModel):
         """
         if self._bounds is None:
             W1, _, W2, _ = self._views(self._theta)
-            lip_act = _ACTIVATION_LIPSCHITZ[self.activation]
-            # certified upper bounds on ||W1||_2 and ||W2||_2 (Gram matrices, rounding included)
-            # three roundings in the product, each at most eps relative
-            self._bounds = (lip_act * spectral_norm_bounds(W1) * spectral_norm_bounds(W2)
-                            * (1.0 + 4.0 * np.finfo(np.float64).eps))
+            self._bounds = block_bounds(W1, W2, _ACTIVATION_LIPSCHITZ[self.activation])
         return self._bounds
 
     def lipschitz(self) -> float:
@@ -184,25 +180,17 @@ class IResNet(InvertibleModel):
         (:math:`\le L`, since :math:`s^2\,\mathrm{bound} = L (1 - 10^{-12})^2`).
         """
         bounds = self._block_bounds()
-        active = bounds > self.lipschitz_bound
-        if not active.any():
-            return
         W1, _, W2, _ = self._views(self._theta)
-        inflation = 1.0 + np.finfo(np.float64).eps * (np.sqrt(min(W1.shape[1:])) + 4.0)
-        # inactive blocks are multiplied by exactly 1.0 (unchanged, bit for bit)
-        scale = np.ones_like(bounds)
-        scale[active] = np.sqrt(self.lipschitz_bound / bounds[active]) * (1.0 - 1e-12)
-        W1 *= scale[:, None, None]
-        W2 *= scale[:, None, None]
-        self._bounds = np.where(active, bounds * scale * scale * inflation, bounds)
+        self._bounds = rescale_blocks(W1, W2, bounds, self.lipschitz_bound)
 
     # -- the map ----------------------------------------------------------------------------
     def _act(self) -> int:
         return _ACTIVATIONS[self.activation]
 
     def _run(self, name: str, work: int, *args):
-        """Run kernel ``name`` on the weights and ``args``: the parallel driver for enough
-        ``work`` (number of samples or sample-probe pairs), else the serial one."""
+        """Run kernel ``name`` on the weights and ``args``: the parallel path (the work-sharing
+        team) for enough ``work`` (number of samples or sample-probe pairs), else the serial
+        one."""
         parallel = work * self.blocks * self.width >= PARALLEL_MIN_WORK
         kernel = getattr(_kernels, f"{name}_{'parallel' if parallel else 'serial'}")
         return kernel(*self._kernel_weights(), self._act(), *args)
