@@ -78,3 +78,24 @@ def test_sample_draws_the_components_as_generator_choice_does():
     # same labels and normals; the Cholesky product may round differently (one product of a
     # normal with sqrt(0.1), <= 1 ulp of |x| ~ 4 -> 1e-15)
     np.testing.assert_allclose(drawn, expected, rtol=0, atol=1e-14)
+
+
+def test_sample_maps_the_normals_through_the_drawn_components_factor():
+    # 5-D, full covariances, a component of weight zero (never drawn)
+    rng = np.random.default_rng(8)
+    factors = rng.standard_normal((3, 5, 5))
+    covs = factors @ factors.transpose(0, 2, 1) + 0.1 * np.eye(5)
+    prior = GaussianMixture([0.3, 0.0, 0.7], rng.standard_normal((3, 5)), covs)
+    drawn = prior.sample(400, np.random.default_rng(9))
+    draws = np.random.default_rng(9)
+    labels = np.searchsorted(np.cumsum([0.3, 0.0, 0.7]), draws.random(400), side="right")
+    noise = draws.standard_normal((400, 5))
+    assert set(labels) == {0, 2}
+    chols = np.linalg.cholesky(covs)[labels]
+    terms = chols * noise[:, None, :]
+    expected = prior.means[labels] + terms.sum(axis=2)
+    # two evaluation orders of a sum of 5 products plus the mean: each within
+    # 6 u (sum |terms| + |mean|) of the exact value (u = eps / 2), so they differ by at most
+    # 6 eps (sum |terms| + |mean|)
+    bound = 6 * np.finfo(float).eps * (np.abs(terms).sum(axis=2) + np.abs(prior.means[labels]))
+    assert np.all(np.abs(drawn - expected) <= bound)
