@@ -19,7 +19,7 @@ same result for any number of threads.
 import numpy as np
 
 from invlin.models._jit import kernel
-from invlin.models._team import run_ranges
+from invlin.models._team import over_range
 
 # Work (samples x components x (1 + units)) from which the parallel path is used. Measured on 2
 # cores (serial / team, microseconds): 128 x 256 x 1 (2^15): maps 212 / 299, gradient 82 / 141;
@@ -139,21 +139,13 @@ def _is_large(params, t):
     return t.size * (1 + (params.shape[1] - 2) // 3) >= PARALLEL_MIN_WORK
 
 
-def _over(parallel, stop, block, body):
-    """``body(start, end)`` on the whole range [0, stop), or on pieces of whole blocks on the
-    team (``parallel``)."""
-    if parallel:
-        run_ranges(body, stop, block)
-    else:
-        body(0, stop)
-
-
 def scalar_maps(params, t):
     """Values f_j(t_ij) and slopes f_j'(t_ij), both of shape (N, n)."""
     values = np.empty(t.shape)
     slopes = np.empty(t.shape)
-    _over(_is_large(params, t), t.shape[0], ROW_BLOCK,
-          lambda start, stop: _maps_rows(params, t, values, slopes, start, stop))
+    over_range(_is_large(params, t),
+               lambda start, stop: _maps_rows(params, t, values, slopes, start, stop),
+               t.shape[0], ROW_BLOCK)
     return values, slopes
 
 
@@ -161,8 +153,10 @@ def scalar_maps_backward(params, t, g_value, g_slope):
     """Gradient of sum_ij g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij) w.r.t. params (n, 2+3R)."""
     grad = np.zeros(params.shape)
     g_value, g_slope = np.ascontiguousarray(g_value), np.ascontiguousarray(g_slope)
-    _over(_is_large(params, t), t.shape[1], COMPONENT_BLOCK,
-          lambda start, stop: _backward_components(params, t, g_value, g_slope, grad, start, stop))
+    over_range(_is_large(params, t),
+               lambda start, stop: _backward_components(params, t, g_value, g_slope, grad, start,
+                                                        stop),
+               t.shape[1], COMPONENT_BLOCK)
     return grad
 
 
@@ -171,6 +165,6 @@ def scalar_maps_inverse(params, targets, tol, max_iter):
     out = np.empty(targets.shape)
     iterations = np.zeros(targets.shape[0], dtype=np.int64)
     args = (params, targets, float(tol), int(max_iter), out, iterations)
-    _over(_is_large(params, targets), targets.shape[0], ROW_BLOCK,
-          lambda start, stop: _inverse_rows(*args, start, stop))
+    over_range(_is_large(params, targets), lambda start, stop: _inverse_rows(*args, start, stop),
+               targets.shape[0], ROW_BLOCK)
     return out, iterations

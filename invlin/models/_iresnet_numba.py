@@ -17,9 +17,9 @@ which needs ``act''`` (the second derivative of the network). Kernels loop over 
 of samples whose size depends only on the number of samples (serially, or on the threads of
 the work-sharing team :mod:`invlin.models._team`, which call the same bodies); each chunk
 writes its own gradient slot and the slots are summed afterwards in a fixed order, so results
-do not depend on the number of threads. Compile options come from :mod:`invlin.models._jit`; the sums over samples
-and the dot products use its fast-math flags (reassociation and contraction only, see
-``docs/engine.md``).
+do not depend on the number of threads. Compile options come from :mod:`invlin.models._jit`;
+the sums over samples and the dot products use its fast-math flags (reassociation and
+contraction only, see ``docs/engine.md``).
 
 The training objective (:func:`_objective_chunks`) holds a chunk in a structure-of-arrays layout
 (samples on the last axis) so that its inner loops vectorise across samples. Kernels are
@@ -34,8 +34,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from invlin.models._jit import kernel
-from invlin.models._team import run_ranges
+from invlin.models._team import over_range
 
 TANH = 0
 SOFTPLUS = 1
@@ -623,18 +624,15 @@ def _objective_outputs(W1T, x):
 
 def _objective(parallel, W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind):
     """Run the objective body on all chunks: in turn, or on the work-sharing team
-    (``parallel``, :func:`invlin.models._team.run_chunks`).
+    (``parallel``, :func:`invlin.models._team.run_ranges`).
 
     Every chunk has its own gradient slot and the same arithmetic (the same body) on both
     paths, so the result is the same bitwise, for any number of threads.
     """
     out = _objective_outputs(W1T, x)
     args = (W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind)
-    count = n_chunks(x.shape[0])
-    if parallel:
-        run_ranges(lambda first, last: _objective_chunks(*args, first, last, *out), count)
-    else:
-        _objective_chunks(*args, 0, count, *out)
+    over_range(parallel, lambda first, last: _objective_chunks(*args, first, last, *out),
+               n_chunks(x.shape[0]))
     return out
 
 
@@ -721,10 +719,7 @@ def _over_samples(parallel, n_samples, chunk):
     """``chunk(start, stop)`` on all samples at once, or on pieces of whole chunks of
     :func:`chunk_size` samples on the work-sharing team (``parallel``). The chunk kernels treat
     each sample on its own, so both give the same result bitwise."""
-    if parallel:
-        run_ranges(chunk, n_samples, chunk_size(n_samples))
-    else:
-        chunk(0, n_samples)
+    over_range(parallel, chunk, n_samples, chunk_size(n_samples))
 
 
 def _forward(parallel, W1T, b1, W2, b2, act, x):

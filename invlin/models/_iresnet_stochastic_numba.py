@@ -34,8 +34,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from invlin.models._jit import kernel
-from invlin.models._team import run_ranges
+from invlin.models._team import over_range
 
 # the kernel-interface constants of the IResNet class (plain integers)
 TANH = 0
@@ -253,7 +254,7 @@ def _regulariser_chunks(W1T, b1, W2, b2, act, mode, x, probes, coefs, first, las
 def _regulariser(parallel, W1T, b1, W2, b2, act, mode, x, probes, coefs):
     """Per-point, per-probe estimates (N, P) and the gradient slots of their mean: the body on
     all chunks in turn, or chunk by chunk on the work-sharing team (``parallel``,
-    :func:`invlin.models._team.run_chunks`); the same operations in the same order per chunk
+    :func:`invlin.models._team.run_ranges`); the same operations in the same order per chunk
     either way, so the results are bitwise identical."""
     B, n, m = W1T.shape
     N = x.shape[0]
@@ -262,11 +263,8 @@ def _regulariser(parallel, W1T, b1, W2, b2, act, mode, x, probes, coefs):
     slots = (np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, m)),
              np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, n)))
     args = (W1T, b1, W2, b2, act, mode, x, probes, coefs)
-    if parallel:
-        run_ranges(lambda first, last: _regulariser_chunks(*args, first, last, est, *slots),
-                   n_chunks)
-    else:
-        _regulariser_chunks(*args, 0, n_chunks, est, *slots)
+    over_range(parallel, lambda first, last: _regulariser_chunks(*args, first, last, est, *slots),
+               n_chunks)
     return (est, *slots)
 
 

@@ -10,7 +10,7 @@ the same for any thread count.
 import numpy as np
 
 from invlin.models._jit import kernel
-from invlin.models._team import run_ranges
+from invlin.models._team import over_range
 
 # Samples per chunk (fixed: the summation order must not depend on the thread count).
 CHUNK = 64
@@ -53,9 +53,6 @@ def outer_sums(g, x):
     partial_k = np.zeros((n_chunks, n, n))
     partial_b = np.zeros((n_chunks, n))
     g, x = np.ascontiguousarray(g), np.ascontiguousarray(x)
-    if n_samples * n * n >= PARALLEL_MIN_WORK:
-        run_ranges(lambda first, last: _chunk_sums(g, x, partial_k, partial_b, first, last),
-                   n_chunks)
-    else:
-        _chunk_sums(g, x, partial_k, partial_b, 0, n_chunks)
+    over_range(n_samples * n * n >= PARALLEL_MIN_WORK,
+               lambda first, last: _chunk_sums(g, x, partial_k, partial_b, first, last), n_chunks)
     return _reduce(partial_k, partial_b)

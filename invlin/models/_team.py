@@ -4,7 +4,8 @@
 thread and :func:`team_size` ``- 1`` helper threads each take the next chunk not yet taken,
 until none is left; the call returns when every chunk is done. ``run_ranges(body, stop, unit)``
 deals the range ``[0, stop)`` out in pieces of whole units (blocks of rows, of components, of
-sample chunks) and calls ``body(start, end)`` on each. The bodies are Numba
+sample chunks) and calls ``body(start, end)`` on each; ``over_range`` chooses between that and
+one call on the whole range. The bodies are Numba
 kernels compiled with ``nogil=True``, so the threads run them at the same time.
 
 Why not Numba's ``prange``: a parallel region splits its iterations among all threads in
@@ -129,3 +130,13 @@ def run_ranges(body, stop: int, unit: int = 1) -> None:
         body(min(stop, p * units // pieces * unit), min(stop, (p + 1) * units // pieces * unit))
 
     run_chunks(piece, pieces)
+
+
+def over_range(parallel: bool, body, stop: int, unit: int = 1) -> None:
+    """``body(0, stop)`` on the calling thread, or (``parallel``) :func:`run_ranges`: the two
+    paths of every kernel, which give the same result when ``body`` treats each unit on its
+    own."""
+    if parallel:
+        run_ranges(body, stop, unit)
+    else:
+        body(0, stop)
