@@ -64,25 +64,41 @@ _INV_LN2 = 1.44269504088896338700e+00
 _TANH_SATURATION = 20.0
 
 
-@kernel
-def _tanh(hr):
-    """tanh(hr) = sign(hr) (-q) / (2 + q) with q = expm1(-2|hr|) in (-1, 0].
+@kernel(reassociate=True)
+def _expm1_taylor(r):
+    """expm1(r) for |r| <= ln(2)/2 by its Taylor polynomial of degree 13 (remainder
+    |r|^14 / 14! < 2e-17 |r|), in Estrin's scheme (a short dependency chain, so that vectorised
+    iterations overlap).
 
-    q = 2^k expm1(r) + (2^k - 1) with k = round(x / ln 2) <= 0 and expm1(r) by its Taylor
-    polynomial of degree 13 (remainder |r|^14 / 14! < 2e-17 |r|); the two terms of q have the
-    same sign, so nothing cancels, and -q / (2 + q) has a relative error of a few ulp (tested
-    against numpy.tanh). Everything is branch-free arithmetic, so loops over it vectorise.
+    Compiled with the flags FASTMATH (polynomial evaluation): LLVM fuses the products and sums
+    into multiply-adds (17% faster tanh, measured over 131072 arguments) and may reorder them.
+    Any order of the 14 terms, fused or not, is within 14 eps of their absolute sum, which is at
+    most e^|r| |r| <= 1.42 |r| <= 1.8 |expm1(r)| for |r| <= 0.35: a bound of 25 eps relative.
+    Measured, the tanh built on it stays at 1.8 eps relative error, as without the flags (the
+    tanh test's bound is 4 eps).
     """
-    x = -2.0 * min(abs(hr), _TANH_SATURATION)
-    k = np.floor(x * _INV_LN2 + 0.5)
-    r = (x - k * _LN2_HI) - k * _LN2_LO
-    # Estrin's scheme: a short dependency chain, so that vectorised iterations overlap
     r2 = r * r
     r4 = r2 * r2
     b0 = (1.0 + r * (1.0 / 2)) + r2 * (1.0 / 6 + r * (1.0 / 24))
     b1 = (1.0 / 120 + r * (1.0 / 720)) + r2 * (1.0 / 5040 + r * (1.0 / 40320))
     b2 = (1.0 / 362880 + r * (1.0 / 3628800)) + r2 * (1.0 / 39916800 + r * (1.0 / 479001600))
-    p = r * ((b0 + r4 * b1) + (r4 * r4) * (b2 + r4 * (1.0 / 6227020800)))
+    return r * ((b0 + r4 * b1) + (r4 * r4) * (b2 + r4 * (1.0 / 6227020800)))
+
+
+@kernel
+def _tanh(hr):
+    """tanh(hr) = sign(hr) (-q) / (2 + q) with q = expm1(-2|hr|) in (-1, 0].
+
+    q = 2^k expm1(r) + (2^k - 1) with k = round(x / ln 2) <= 0 and expm1(r) by
+    :func:`_expm1_taylor`; the two terms of q have the same sign, so nothing cancels, and
+    -q / (2 + q) has a relative error of a few ulp (tested against numpy.tanh). The reduction is
+    compiled without fast-math flags (its two-part ln 2 must not be reassociated). Everything is
+    branch-free arithmetic, so loops over it vectorise.
+    """
+    x = -2.0 * min(abs(hr), _TANH_SATURATION)
+    k = np.floor(x * _INV_LN2 + 0.5)
+    r = (x - k * _LN2_HI) - k * _LN2_LO
+    p = _expm1_taylor(r)
     # 2^k = 2^(58 - kk) 2^-58 with kk = -k in [0, 58]: an exact integer power of two, scaled
     kk = np.int64(-k)
     two_k = np.float64(np.int64(1) << (np.int64(58) - kk)) * 2.0 ** -58

@@ -26,7 +26,7 @@ EPS = np.finfo(np.float64).eps
 JIT_DISABLED = numba.config.DISABLE_JIT
 _MODULES = (_iresnet_numba, _iresnet_stochastic_numba, _diagonal_numba, _linear_numba,
             _spectral_numba, _spline_numba, _adam_numba, _mixture_numba)
-_FLAG_KERNELS = ("_dot", "_sum_row", "_dot_rows", "_objective_chunks")
+_FLAG_KERNELS = ("_dot", "_sum_row", "_dot_rows", "_objective_chunks", "_expm1_taylor")
 
 
 def _dispatchers(module):
@@ -102,6 +102,11 @@ def test_reassociated_sums_stay_within_their_rounding_bound():
         assert _within_sum_bound(kernels._dot(u, v), list(u * v))
         assert _within_sum_bound(kernels._dot_rows(U, 0, V, 0, S), list(u * v))
         assert _within_sum_bound(kernels._sum_row(U, 0, S), list(u))
+
+
+def test_reassociated_expm1_polynomial_propagates_nan_and_inf():
+    assert math.isnan(kernels._expm1_taylor(np.nan))
+    assert math.isinf(kernels._expm1_taylor(np.inf))
 
 
 def test_rounding_bound_check_detects_a_wrong_sum():
