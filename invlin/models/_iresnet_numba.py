@@ -316,16 +316,22 @@ def _gradient_slots(n_chunks, B, n, m):
 
 
 @kernel
-def _add_chunk_slots(slots, out, pos):
+def _add_chunk_slots(slots, out, pos, swap):
     """out[pos:] <- the entries of slots (count, a, b, c) summed over the first axis, in chunk
-    order, row-major in (a, b, c); returns the next position."""
+    order, row-major in (a, b, c), or in (a, c, b) with ``swap``; returns the next position.
+
+    ``swap`` instead of a transposed view: every call sees C-contiguous slots, so the kernel
+    compiles once (a transposed view is a second array type, and compiling it and
+    ``np.transpose`` cost seconds of the cold start)."""
     count, a, b, c = slots.shape
+    rows, cols = (c, b) if swap else (b, c)
     for i in range(a):
-        for j in range(b):
-            for k in range(c):
-                total = slots[0, i, j, k]
+        for j in range(rows):
+            for k in range(cols):
+                jj, kk = (k, j) if swap else (j, k)
+                total = slots[0, i, jj, kk]
                 for chunk in range(1, count):
-                    total += slots[chunk, i, j, k]
+                    total += slots[chunk, i, jj, kk]
                 out[pos] = total
                 pos += 1
     return pos
@@ -339,10 +345,10 @@ def flat_gradient(gW1T, gb1, gW2, gb2):
     are those of adding slot after slot."""
     count, B, n, m = gW1T.shape
     out = np.empty(B * (2 * m * n + m + n))
-    pos = _add_chunk_slots(np.transpose(gW1T, (0, 1, 3, 2)), out, 0)
-    pos = _add_chunk_slots(gb1.reshape((count, B, m, 1)), out, pos)
-    pos = _add_chunk_slots(gW2, out, pos)
-    _add_chunk_slots(gb2.reshape((count, B, n, 1)), out, pos)
+    pos = _add_chunk_slots(gW1T, out, 0, True)
+    pos = _add_chunk_slots(gb1.reshape((count, B, m, 1)), out, pos, False)
+    pos = _add_chunk_slots(gW2, out, pos, False)
+    _add_chunk_slots(gb2.reshape((count, B, n, 1)), out, pos, False)
     return out
 
 

@@ -68,19 +68,6 @@ def spectral_norm_bounds(stack):
 
 
 @kernel
-def block_bounds(W1, W2, lip_act):
-    """Certified bounds Lip(act) ||W1_k||_2 ||W2_k||_2 of the blocks k: the two norm bounds
-    times (1 + 4 eps), which covers the three roundings of the product (each at most eps / 2
-    relative)."""
-    a = spectral_norm_bounds(W1)
-    b = spectral_norm_bounds(W2)
-    out = np.empty(a.shape[0])
-    for k in range(a.shape[0]):
-        out[k] = lip_act * a[k] * b[k] * (1.0 + 4.0 * np.finfo(np.float64).eps)
-    return out
-
-
-@kernel
 def rescale_blocks(W1, W2, bounds, limit):
     """In place, for every block k with bounds[k] > limit: W1[k] and W2[k] times
     s = sqrt(limit / bounds[k]) (1 - 1e-12). Returns the blocks' certified bounds afterwards:
