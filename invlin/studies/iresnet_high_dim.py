@@ -50,6 +50,15 @@ COMPONENT_SCALE = 0.5
 DELTA = 0.4
 #: loss -> (form, the estimator the theory predicts, the other one)
 LOSSES = {"logdet": ("z-weighted", "PM", "MAP"), "divergence": ("z", "MAP", "PM")}
+#: The losses whose full-run checks test the estimator in the plane of the modes. Only the
+#: divergence loss: its z-form inverse is the MAP to all orders in delta (claim
+#: divergence-inverse-map-all-orders). The log-det inverse is the PM only to order delta^2,
+#: where the PM and the MAP agree too; at order delta^4 it differs from the PM by
+#: (l' l'' + l'''/2) / a^4 and from the MAP by (l' l'' + l''') / a^4 (claim
+#: logdet-inverse-fourth-order), so "nearer the PM" or "within half the PM - MAP distance of
+#: the PM" is the paper's reading, which claim logdet-inverse-pm-fourth-order refutes, not a
+#: prediction to test. The table reports the log-det inverses' distances to both.
+PLANE_CHECKED = ("divergence",)
 ESTIMATOR = {"probes": 1, "terms": 3, "roulette": 0.25}
 
 FULL = {"dims": (16, 64), "exact_dims": (16,), "replicates": 2,
@@ -202,10 +211,11 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None, full: bool = 
 
 
 def _checks(record, config, results) -> None:
-    """Full runs: the inverse resolves PM from MAP and the predicted estimator is the nearer;
-    stochastic = exact training."""
+    """Full runs: the divergence inverse resolves PM from MAP and the MAP is the nearer
+    (PLANE_CHECKED); stochastic = exact training, for both losses."""
     for d in config["dims"]:
-        for loss, (_, predicted, other) in LOSSES.items():
+        for loss in PLANE_CHECKED:
+            _, predicted, other = LOSSES[loss]
             result = results[(d, loss, "stochastic", 0)]
             ratio, se = result["ratio"]
             add_check(record, _claim(loss),
