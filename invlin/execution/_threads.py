@@ -8,7 +8,8 @@ _BLAS_LIMIT: list = []
 
 
 def share_cores(numba_threads: int) -> None:
-    """Give this worker ``numba_threads`` Numba threads and as many BLAS threads.
+    """Give this worker ``numba_threads`` Numba threads (and threads of invlin's work-sharing
+    team, from every thread of the worker) and as many BLAS threads.
 
     Without the BLAS limit every worker keeps OpenBLAS's default of one thread per core, and
     small dense factorisations (Cholesky of a few hundred unknowns, called thousands of times in
@@ -21,7 +22,10 @@ def share_cores(numba_threads: int) -> None:
     import numba
     from threadpoolctl import threadpool_limits
 
+    from invlin.models._team import limit_team
+
     numba_threads = max(1, min(int(numba_threads), numba.config.NUMBA_NUM_THREADS))
     numba.set_num_threads(numba_threads)
+    limit_team(numba_threads)  # numba's count is per thread; the team's cap is per process
     _BLAS_LIMIT.clear()
     _BLAS_LIMIT.append(threadpool_limits(limits=numba_threads, user_api="blas"))

@@ -35,6 +35,8 @@ PIECES_PER_THREAD = 4
 
 _helpers: list[queue.SimpleQueue] = []
 _lock = threading.Lock()
+#: The process-wide cap of :func:`limit_team` (None: no cap).
+_size_limit: int | None = None
 
 
 def _serve(inbox: queue.SimpleQueue) -> None:
@@ -62,17 +64,31 @@ def _recruit(count: int) -> list[queue.SimpleQueue]:
         return _helpers[:count]
 
 
-def team_size() -> int:
-    """Threads of the team, the calling one included: Numba's thread count.
+def limit_team(size: int) -> None:
+    """Cap the team at ``size`` threads in this process, whichever thread calls the kernels.
 
-    That is ``numba.get_num_threads()`` (which ``numba.set_num_threads`` and
-    :func:`invlin.execution._threads.share_cores` set) once Numba's thread pool runs, and
-    ``NUMBA_NUM_THREADS`` before: asking Numba for the count would start its pool, after which
-    :class:`invlin.execution.LocalExecutor` can no longer fork workers.
+    :func:`invlin.execution._threads.share_cores` calls it in worker processes. Numba's own
+    count (``numba.set_num_threads``) is per thread: the threads a Dask worker runs its tasks
+    on would not see it and would each use a team of ``NUMBA_NUM_THREADS``.
+    """
+    global _size_limit
+    _size_limit = max(1, int(size))
+
+
+def team_size() -> int:
+    """Threads of the team, the calling one included: Numba's thread count, capped by
+    :func:`limit_team`.
+
+    Numba's count is ``numba.get_num_threads()`` (which ``numba.set_num_threads`` sets) once
+    Numba's thread pool runs, and ``NUMBA_NUM_THREADS`` before: asking Numba for the count
+    would start its pool, after which :class:`invlin.execution.LocalExecutor` can no longer
+    fork workers.
     """
     from numba.np.ufunc import parallel
 
-    return numba.get_num_threads() if parallel._is_initialized else numba.config.NUMBA_NUM_THREADS
+    size = (numba.get_num_threads() if parallel._is_initialized
+            else numba.config.NUMBA_NUM_THREADS)
+    return size if _size_limit is None else min(size, _size_limit)
 
 
 def run_chunks(body, count: int) -> None:

@@ -25,11 +25,21 @@ def test_results_in_item_order_and_each_reported_once(jobs):
 
 
 def _thread_counts(_):
+    import threading
+
     import numba
     from threadpoolctl import threadpool_info
 
+    from invlin.models._team import team_size
+
+    # the team's size as a task on another thread of the worker sees it (Dask's executor
+    # threads): Numba's own count is per thread, the team's cap per process
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(team_size()))
+    thread.start()
+    thread.join()
     return numba.get_num_threads(), sorted({i["num_threads"] for i in threadpool_info()
-                                            if i["user_api"] == "blas"})
+                                            if i["user_api"] == "blas"}), seen[0]
 
 
 def test_workers_share_the_cores():
@@ -40,9 +50,10 @@ def test_workers_share_the_cores():
     if not LocalExecutor.can_fork():
         pytest.skip("Numba's thread pool already runs in this process: no workers are forked")
     expected = max(1, numba.config.NUMBA_NUM_THREADS // 2)
-    for numba_threads, blas_threads in LocalExecutor(2).map(_thread_counts, range(4)):
+    for numba_threads, blas_threads, team in LocalExecutor(2).map(_thread_counts, range(4)):
         assert numba_threads == expected
         assert blas_threads in ([expected], [])  # [] when no BLAS library is loaded
+        assert team == expected
 
 
 def test_a_task_exception_propagates():

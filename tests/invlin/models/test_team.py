@@ -83,3 +83,14 @@ def test_a_forked_child_starts_its_own_helpers():
     os.close(write)
     _, status = os.waitpid(pid, 0)
     assert os.read(read, 1) == b"y" and status == 0
+
+
+def test_limit_team_caps_the_team_on_every_thread(monkeypatch):
+    monkeypatch.setattr(_team, "_size_limit", None)
+    _team.limit_team(1)
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append((_team.team_size(), _record(5)[1])))
+    thread.start()
+    thread.join()
+    size, threads = seen[0]
+    assert size == 1 and len(set(threads)) == 1  # all chunks on the thread that asked
