@@ -258,9 +258,7 @@ def _objective_kernel(model, samples, problem, regulariser):
     loss = Loss(regulariser, form="z")
     mode = {"divergence": kernels.REG_DIVERGENCE, "logdet": kernels.REG_LOGDET}[regulariser]
     weights = model._kernel_weights()
-    work = samples.x.shape[0] * model.blocks * model.width
-    driver = (kernels.objective_parallel if work >= iresnet_module.PARALLEL_MIN_WORK
-              else kernels.objective_serial)
+    driver = model._kernel("objective", samples.x.shape[0])
     c = loss.resolved_weight(problem)
     M = np.zeros((model.dim, model.dim))
     return lambda: driver(*weights, model._act(), mode, c, samples.x, samples.z, M, False)

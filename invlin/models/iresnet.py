@@ -191,13 +191,15 @@ class IResNet(InvertibleModel):
     def _act(self) -> int:
         return _ACTIVATIONS[self.activation]
 
-    def _run(self, name: str, work: int, *args):
-        """Run kernel ``name`` on the weights and ``args``: the parallel path (the work-sharing
-        team) for enough ``work`` (number of samples or sample-probe pairs), else the serial
-        one."""
+    def _kernel(self, name: str, work: int, module=_kernels):
+        """Kernel ``name`` of ``module``: its parallel path (the work-sharing team) for enough
+        ``work`` (number of samples or sample-probe pairs), else its serial one."""
         parallel = work * self.blocks * self.width >= PARALLEL_MIN_WORK
-        kernel = getattr(_kernels, f"{name}_{'parallel' if parallel else 'serial'}")
-        return kernel(*self._kernel_weights(), self._act(), *args)
+        return getattr(module, f"{name}_{'parallel' if parallel else 'serial'}")
+
+    def _run(self, name: str, work: int, *args, module=_kernels):
+        """Run kernel ``name`` (see :meth:`_kernel`) on the weights and ``args``."""
+        return self._kernel(name, work, module)(*self._kernel_weights(), self._act(), *args)
 
     def forward(self, x) -> np.ndarray:
         """phi(x) for points of shape (N, n) (or one point (n,))."""
@@ -351,10 +353,8 @@ class IResNet(InvertibleModel):
                 "logdet": _stochastic_kernels.LOGDET}[regulariser]
         n_points, n_probes, terms = coefficients.shape
         work = n_points * n_probes * max(terms, 1)
-        driver = ("regulariser_parallel" if work * self.blocks * self.width >= PARALLEL_MIN_WORK
-                  else "regulariser_serial")
-        est, *slots = getattr(_stochastic_kernels, driver)(*self._kernel_weights(), self._act(),
-                                                            mode, x, probes, coefficients)
+        est, *slots = self._run("regulariser", work, mode, x, probes, coefficients,
+                                module=_stochastic_kernels)
         return est, self._flat_gradient(*slots)
 
 
