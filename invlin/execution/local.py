@@ -37,8 +37,10 @@ class LocalExecutor(Executor):
     Workers are forked (POSIX) so that they inherit the function and the items without
     pickling. Numba's threading layers other than TBB cannot be used in a child forked after
     the parent started its thread pool (GNU OpenMP aborts), so once this process has started
-    the pool (a parallel kernel ran, or ``numba.get_num_threads`` was called) :meth:`map` runs
-    the tasks here, serially, with a ``RuntimeWarning``: same results, no speed-up. Use a
+    the pool (a ``prange`` kernel ran, or ``numba.get_num_threads`` was called; invlin's own
+    kernels never start it, their parallel paths run on :mod:`invlin.models._team`)
+    :meth:`map` runs the tasks here, serially, with a ``RuntimeWarning``: same results, no
+    speed-up. Use a
     :class:`~invlin.execution.DaskExecutor` (spawned workers) in such a process.
     """
 

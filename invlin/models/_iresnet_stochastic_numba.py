@@ -253,7 +253,7 @@ def _regulariser_chunks(W1T, b1, W2, b2, act, mode, x, probes, coefs, first, las
 
 def _regulariser(parallel, W1T, b1, W2, b2, act, mode, x, probes, coefs):
     """Per-point, per-probe estimates (N, P) and the gradient slots of their mean: the body on
-    all chunks in turn, or chunk by chunk on the work-sharing team (``parallel``,
+    all chunks in turn, or on pieces of whole chunks on the work-sharing team (``parallel``,
     :func:`invlin.models._team.run_ranges`); the same operations in the same order per chunk
     either way, so the results are bitwise identical."""
     B, n, m = W1T.shape

@@ -5,8 +5,8 @@ thread and :func:`team_size` ``- 1`` helper threads each take the next chunk not
 until none is left; the call returns when every chunk is done. ``run_ranges(body, stop, unit)``
 deals the range ``[0, stop)`` out in pieces of whole units (blocks of rows, of components, of
 sample chunks) and calls ``body(start, end)`` on each; ``over_range`` chooses between that and
-one call on the whole range. The bodies are Numba
-kernels compiled with ``nogil=True``, so the threads run them at the same time.
+one call on the whole range. The bodies are Numba kernels compiled with ``nogil=True``, so the
+threads run them at the same time.
 
 Why not Numba's ``prange``: a parallel region splits its iterations among all threads in
 advance and waits for each of them. On a shared machine a thread that waits for a core holds
@@ -97,7 +97,7 @@ def run_chunks(body, count: int) -> None:
     The team is the calling thread and ``team_size() - 1`` helpers (fewer for fewer chunks). An
     exception raised by a body is raised here once every claimed chunk is done.
     """
-    helpers = _recruit(min(team_size(), count) - 1)
+    helpers = _recruit(max(0, min(team_size(), count) - 1))
     claim = itertools.count().__next__  # atomic under the GIL
     finished = queue.SimpleQueue()
 
