@@ -13,7 +13,13 @@ advance and waits for each of them. On a shared machine a thread that waits for 
 up the whole region for a scheduler time slice, milliseconds against the canonical step's
 0.6 ms (docs/engine.md, "Threading"). Here the calling thread never waits for a helper that has
 not started: it takes the chunks the helper has not claimed, and at worst waits for the one chunk
-a helper is running. On an idle machine the helper wakes in about 10 microseconds.
+a helper is running.
+
+Idle helpers spin for a while (:data:`invlin.models._spin.SPIN_SECONDS`, outside the GIL) before
+they sleep on their queues, and so does the calling thread while it waits for a helper's last
+chunk: on the project's virtual machine a sleeping thread wakes 40-50 microseconds after it is
+signalled, a spinning one in a few (:mod:`invlin.models._spin`). In a training loop the helpers
+therefore keep their core busy between the kernels of consecutive steps.
 
 Results do not depend on which thread runs a chunk, nor on the number of threads, nor on how
 units are grouped into pieces: every unit writes only its own outputs (its rows, its components,
@@ -28,6 +34,9 @@ import queue
 import threading
 
 import numba
+import numpy as np
+
+from invlin.models._spin import spin_until_changed
 
 #: Pieces per thread of :func:`run_ranges`: a few, so that a helper that starts late, or a
 #: thread that loses its core for a while, leaves pieces for the others to take.
@@ -35,13 +44,34 @@ PIECES_PER_THREAD = 4
 
 _helpers: list[queue.SimpleQueue] = []
 _lock = threading.Lock()
+#: Incremented after work is queued for helpers: idle helpers spin on it before they sleep
+#: (:mod:`invlin.models._spin`).
+_posted = np.zeros(1, np.int64)
 #: The process-wide cap of :func:`limit_team` (None: no cap).
 _size_limit: int | None = None
 
 
+#: How long a helper that saw a post spins on before it takes the GIL: longer than the poster
+#: holds the GIL between posting and entering its own kernel (about 4 microseconds).
+SETTLE_SECONDS = 1e-5
+
+
 def _serve(inbox: queue.SimpleQueue) -> None:
+    done = None  # the finished-signal of the last job, not yet given
     while True:
-        inbox.get()()
+        seen = int(_posted[0])  # read before the queue: a post after the check changes it
+        try:
+            job = inbox.get(block=False)
+        except queue.Empty:
+            # idle: signal the last job's caller from outside the GIL, then spin, then sleep
+            changed = spin_until_changed(_posted, seen, settle=SETTLE_SECONDS, signal=done)
+            done = None
+            if changed:
+                continue
+            job = inbox.get()
+        if done is not None:
+            done[0] += 1
+        done = job()
 
 
 def _forget_helpers() -> None:
@@ -100,6 +130,9 @@ def run_chunks(body, count: int) -> None:
     helpers = _recruit(max(0, min(team_size(), count) - 1))
     claim = itertools.count().__next__  # atomic under the GIL
     finished = queue.SimpleQueue()
+    # a hint for the calling thread's wait below: a helper increments it once it has no more
+    # chunks of this call (after it queued their results)
+    signal = np.zeros(1, np.int64)
 
     def work():
         while (ci := claim()) < count:
@@ -109,9 +142,12 @@ def run_chunks(body, count: int) -> None:
                 finished.put(error)
             else:
                 finished.put(None)
+        return signal
 
     for inbox in helpers:
         inbox.put(work)
+    if helpers:
+        _posted[0] += 1
     errors = []
     own = 0
     while (ci := claim()) < count:
@@ -121,7 +157,12 @@ def run_chunks(body, count: int) -> None:
             errors.append(error)
         own += 1
     for _ in range(count - own):
-        error = finished.get()
+        seen = int(signal[0])
+        try:
+            error = finished.get(block=False)
+        except queue.Empty:
+            spin_until_changed(signal, seen)
+            error = finished.get()
         if error is not None:
             errors.append(error)
     if errors:

@@ -15,7 +15,7 @@ import pytest
 from numba.core.registry import CPUDispatcher
 
 from invlin.models import (_diagonal_numba, _iresnet_numba, _iresnet_stochastic_numba,
-                           _linear_numba, _spectral_numba, _spline_numba)
+                           _linear_numba, _spectral_numba, _spin, _spline_numba)
 from invlin.priors import _mixture_numba
 from invlin.training import _adam_numba
 from invlin.models import _jit
@@ -25,7 +25,7 @@ from invlin.models.iresnet import IResNet
 EPS = np.finfo(np.float64).eps
 JIT_DISABLED = numba.config.DISABLE_JIT
 _MODULES = (_iresnet_numba, _iresnet_stochastic_numba, _diagonal_numba, _linear_numba,
-            _spectral_numba, _spline_numba, _adam_numba, _mixture_numba)
+            _spectral_numba, _spline_numba, _adam_numba, _mixture_numba, _spin)
 _FLAG_KERNELS = ("_dot", "_sum_row", "_dot_rows", "_objective_chunks", "_expm1_taylor")
 
 

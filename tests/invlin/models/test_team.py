@@ -2,6 +2,7 @@
 
 import os
 import threading
+import time
 
 import numba
 import pytest
@@ -94,3 +95,31 @@ def test_limit_team_caps_the_team_on_every_thread(monkeypatch):
     thread.join()
     size, threads = seen[0]
     assert size == 1 and len(set(threads)) == 1  # all chunks on the thread that asked
+
+
+@pytest.mark.skipif(_team.team_size() < 2, reason="needs 2 Numba threads")
+@pytest.mark.parametrize("idle", [0.0, 20 * _team.SETTLE_SECONDS, 0.05])
+def test_helpers_take_chunks_after_any_idle_time(idle):
+    """Posted work reaches a helper that still spins (no idle time), one in the middle of its
+    spin, and one that has gone to sleep on its queue (0.05 s, beyond SPIN_SECONDS)."""
+    _record(4)
+    time.sleep(idle)
+    assert _helper_takes_a_chunk()
+
+
+def test_concurrent_callers_each_get_every_chunk_once():
+    """Several Python threads share the helpers (jobs queue up in their inboxes)."""
+    failures = []
+
+    def caller(seed):
+        for count in range(1, 40):
+            calls, _ = _record(count + seed % 3)
+            if sorted(calls) != list(range(count + seed % 3)):
+                failures.append((seed, count))
+
+    threads = [threading.Thread(target=caller, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
