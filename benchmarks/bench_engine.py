@@ -23,8 +23,9 @@ Baselines, each timed over STEPS steps on a fixed batch and divided by STEPS:
   exact Jacobian by ``jax.jacfwd``, gradient, Adam and the projection) under one ``jax.jit``,
   float64.
 
-All run in this process, interleaved (invlin, PyTorch, JAX, invlin, ...); each reported speed-up
-is the median of the paired ratios t_baseline / t_invlin, with quartiles.
+All run in this process, interleaved (invlin, PyTorch, JAX, invlin, ...), each sample after a
+busy pause of PAUSE seconds (the previous framework's worker threads stop spinning); each
+reported speed-up is the median of the paired ratios t_baseline / t_invlin, with quartiles.
 
 Also measured:
 
@@ -75,8 +76,17 @@ LEARNING_RATE = 1e-3
 LIPSCHITZ = 0.9
 BATCH = 512
 BLOCKS, WIDTH, DIM = 4, 64, 2
-#: Steps per timed sample (the per-step time is the sample's time divided by this).
-STEPS = 10
+#: Steps per timed sample (the per-step time is the sample's time divided by this; ``--steps``).
+#: Long enough that the slow first steps after another framework's sample (caches refilled,
+#: threads woken: about 1 ms for invlin, measured) and the per-call set-up of ``invlin.train``
+#: (about 0.15 ms) are a few percent of invlin's sample; a user's training call runs thousands.
+STEPS = 50
+#: Seconds the calling thread busy-waits before each timed sample of the canonical comparison:
+#: idle worker threads spin for a while after their work (PyTorch's OpenMP pool about 10 ms,
+#: measured; XLA's; invlin's team 0.3 ms), and without the pause they take a core from the next
+#: framework's sample. Busy, not asleep: after a sleep both virtual CPUs of the benchmark
+#: machine run the next milliseconds up to 2x slower.
+PAUSE = 0.01
 
 
 def make_problem(delta: float = 0.3) -> LinearInverseProblem:
@@ -202,6 +212,13 @@ CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
 _clock = CLOCK["wall"]
 
 
+def _pause(seconds: float) -> None:
+    """Busy-wait on the calling thread (see PAUSE)."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
 def _time(step) -> float:
     start = _clock()
     step()
@@ -273,7 +290,8 @@ def canonical(repeats: int, seed: int, use_torch: bool, use_jax: bool) -> dict:
     """Paired, interleaved timing of the canonical step against the baselines."""
     problem = make_problem()
     samples = problem.sample(BATCH, np.random.default_rng(seed))
-    results = {"load_average_at_start": load_average(), "steps_per_sample": STEPS}
+    results = {"load_average_at_start": load_average(), "steps_per_sample": STEPS,
+               "pause_seconds": PAUSE}
     for regulariser in ("divergence", "logdet"):
         weight = Loss(regulariser, form="z").resolved_weight(problem)
 
@@ -291,6 +309,7 @@ def canonical(repeats: int, seed: int, use_torch: bool, use_jax: bool) -> dict:
         times = {name: [] for name in steps}
         for _ in range(repeats):
             for name, step in steps.items():
+                _pause(PAUSE)
                 times[name].append(_time(step) / STEPS)
         times = {name: np.array(t) for name, t in times.items()}
         row = {f"{name}_ms": _quartiles(1e3 * t) for name, t in times.items()}
@@ -510,6 +529,7 @@ def dimension_sweep(repeats: int, seed: int, dims, batch: int = BATCH) -> dict:
 
 
 def main(argv=None) -> dict:
+    global _clock, STEPS, PAUSE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
@@ -527,9 +547,13 @@ def main(argv=None) -> dict:
     parser.add_argument("--no-jax", action="store_true", help="leave out the JAX baseline")
     parser.add_argument("--threads", type=int,
                         help="threads for Numba, PyTorch and JAX (default: their defaults)")
+    parser.add_argument("--steps", type=int, default=STEPS,
+                        help=f"steps per timed sample (default {STEPS})")
+    parser.add_argument("--pause", type=float, default=PAUSE,
+                        help=f"busy pause in seconds before each timed sample (default {PAUSE})")
     args = parser.parse_args(argv)
-    global _clock
     _clock = CLOCK[args.clock]
+    STEPS, PAUSE = args.steps, args.pause
     if args.parallel_min_work is not None:
         iresnet_module.PARALLEL_MIN_WORK = args.parallel_min_work
     if args.threads:
