@@ -8,7 +8,11 @@ import pytest
 
 from invlin.models import _spin
 
+#: Without compiled kernels the spin returns at once (tested last); these need it compiled.
+needs_jit = pytest.mark.skipif(numba.config.DISABLE_JIT, reason="the spin needs compiled kernels")
 
+
+@needs_jit
 def test_a_change_by_another_thread_ends_the_spin():
     counter = np.zeros(1, np.int64)
     changer = threading.Timer(0.01, lambda: counter.__setitem__(0, 1))
@@ -19,11 +23,13 @@ def test_a_change_by_another_thread_ends_the_spin():
     assert changed
 
 
+@needs_jit
 def test_an_unchanged_counter_times_out():
     counter = np.full(1, 7, np.int64)
     assert not _spin.spin_until_changed(counter, 7, seconds=1e-3)
 
 
+@needs_jit
 def test_a_counter_already_changed_returns_at_once():
     counter = np.full(1, 8, np.int64)
     assert _spin.spin_until_changed(counter, 7, seconds=60.0)
@@ -37,6 +43,7 @@ def test_the_signal_is_incremented_once(seen):
     assert signal[0] == 42
 
 
+@needs_jit
 def test_other_threads_run_python_while_one_spins():
     """The spin releases the GIL: a Python thread finishes its work meanwhile."""
     counter = np.zeros(1, np.int64)
