@@ -67,7 +67,7 @@ def _add_release(typingctx, counter, value):
 
 
 @kernel
-def _spin(signal, counter, seen, spins, settle):  # noqa: D103 (see spin_until_changed)
+def _spin(signal, counter, seen, spins, settle):
     """Add 1 to signal[0]; spin until counter[0] != seen (then ``settle`` more turns) or for
     ``spins`` turns."""
     _add_release(signal, 1)
