@@ -142,3 +142,28 @@ def test_registering_twice_is_refused():
     with pytest.raises(ValueError, match="already registered"):
         registry.register("x")(f)
     assert np.isfinite(len(registry.checks_for("x")))
+
+
+def test_checks_run_with_one_blas_thread_and_the_limit_is_lifted():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    claims = [fakes.FakeClaim("blas")]
+    registry = CheckRegistry()
+    seen = []
+
+    @registry.register("blas")
+    def record_threads(rng, quick):
+        seen.append(blas_threads())
+        return NumericEvidence("zero", 0.0, 0.0, "exact")
+
+    # two BLAS threads, as on a 2-core machine, whatever this one has
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        record = verify(claims=claims, registry=registry, jobs=1)[0]
+        after = blas_threads()
+    assert record.status == "PASS"
+    assert seen and all(count == 1 for count in seen[0])
+    assert after == before
