@@ -3,8 +3,9 @@
 The work-sharing team (:mod:`invlin.models._team`) hands out work through queues, whose blocking
 ``get`` puts the waiting thread to sleep. On a virtual machine a thread that has slept for a
 while wakes 40-50 microseconds after it is signalled (the idle virtual CPU has halted; measured
-on the project's 2-core machine), against about 8 microseconds for one that was running a moment
-before: a tenth of the canonical training step's kernel. So a thread that expects work soon
+on the project's 2-core machine), against about 8 microseconds for one that blocked a moment
+before and about 3 for one that spins: the 40-50 are a tenth of the canonical training step's
+kernel. So a thread that expects work soon
 first spins for a bounded time, :data:`SPIN_SECONDS`, on a signal counter that the poster
 increments after it has queued the work, and only then blocks on the queue.
 
