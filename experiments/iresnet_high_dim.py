@@ -3,7 +3,7 @@
 Usage: `python experiments/iresnet_high_dim.py [--out DIR] [--seed N] [--quick | --full]`
 
 Without a flag: the report's short setting (no checks). `--full`: the acceptance run (long
-training in d = 16 and 64, exact vs stochastic, with checks; ~20 minutes on 2 cores).
+training in d = 16 and 64, exact vs stochastic, with checks; about 8 minutes on 2 cores).
 """
 
 import sys
