@@ -89,6 +89,16 @@ class InvertibleModel(abc.ABC):
     def project(self) -> None:
         """Enforce the model's constraints after an optimiser step (default: none)."""
 
+    def _projection(self, theta) -> np.ndarray:
+        """P(theta): the parameter vector :meth:`project` makes of ``theta``. The model's own
+        parameters are left as they were (models that can project a copy override this)."""
+        saved = self.get_parameters()
+        self.set_parameters(theta)
+        self.project()
+        projected = self.get_parameters()
+        self.set_parameters(saved)
+        return projected
+
     # -- engine hooks -----------------------------------------------------------------------
     @abc.abstractmethod
     def _objective(self, x, target, metric, regulariser, c) -> tuple[float, np.ndarray]:

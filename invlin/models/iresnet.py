@@ -11,7 +11,7 @@ from invlin.errors import InversionError
 from invlin.inversion import InversionResult
 from invlin.models import _iresnet_numba as _kernels
 from invlin.models import _iresnet_stochastic_numba as _stochastic_kernels
-from invlin.models._spectral_numba import rescale_blocks, spectral_norm_bounds
+from invlin.models._spectral_numba import block_bounds, rescale_blocks
 from invlin.models.base import InvertibleModel
 
 _ACTIVATIONS = {"tanh": _kernels.TANH, "softplus": _kernels.SOFTPLUS}
@@ -154,11 +154,7 @@ class IResNet(InvertibleModel):
         """
         if self._bounds is None:
             W1, _, W2, _ = self._views(self._theta)
-            lip_act = _ACTIVATION_LIPSCHITZ[self.activation]
-            # certified upper bounds on ||W1||_2 and ||W2||_2 (Gram matrices, rounding included)
-            # three roundings in the product, each at most eps relative
-            self._bounds = (lip_act * spectral_norm_bounds(W1) * spectral_norm_bounds(W2)
-                            * (1.0 + 4.0 * np.finfo(np.float64).eps))
+            self._bounds = block_bounds(W1, W2, _ACTIVATION_LIPSCHITZ[self.activation])
         return self._bounds
 
     def lipschitz(self) -> float:
@@ -186,6 +182,14 @@ class IResNet(InvertibleModel):
         bounds = self._block_bounds()
         W1, _, W2, _ = self._views(self._theta)
         self._bounds = rescale_blocks(W1, W2, bounds, self.lipschitz_bound)
+
+    def _projection(self, theta) -> np.ndarray:
+        """P(theta), as :meth:`project` makes it, computed on a copy: the model is untouched."""
+        projected = np.array(theta, dtype=np.float64)
+        W1, _, W2, _ = self._views(projected)
+        rescale_blocks(W1, W2, block_bounds(W1, W2, _ACTIVATION_LIPSCHITZ[self.activation]),
+                       self.lipschitz_bound)
+        return projected
 
     # -- the map ----------------------------------------------------------------------------
     def _act(self) -> int:

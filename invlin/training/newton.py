@@ -68,7 +68,6 @@ def minimise_newton(model, objective, hessian, *, steps: int, tol: float | None,
                   | ((theta >= upper - margin) & (grad < 0)))
         free = ~active
         direction = -grad.copy()
-        model.set_parameters(theta)  # projected_norm left the model at P(theta - grad)
         hess = hessian()[np.ix_(free, free)]
         shift = LEVENBERG * max(float(np.max(np.diag(hess), initial=0.0)), 1e-300)
         while True:

@@ -54,12 +54,10 @@ def _projected_gradient_norm(model, theta: np.ndarray, grad: np.ndarray) -> floa
     """|theta - P(theta - grad)|: the gradient norm, corrected at active constraints.
 
     Zero exactly at a stationary point of the constrained problem (for the box and norm-ball
-    constraints of invlin's models); equal to |grad| in the interior. Leaves the model at
-    P(theta - grad): the caller sets the parameters it continues from.
+    constraints of invlin's models); equal to |grad| in the interior. The model is left as it
+    was.
     """
-    model.set_parameters(theta - grad)
-    model.project()
-    return float(np.linalg.norm(theta - model.get_parameters()))
+    return float(np.linalg.norm(theta - model._projection(theta - grad)))
 
 
 def _population_quadrature(model, problem, loss_obj, population):
@@ -206,7 +204,6 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
             run = step + 1
             if tol is not None and grad_norms[step] <= tol:
                 converged = True
-                model.set_parameters(theta)
                 break
             optimiser.learning_rate = base_rate * decay**step
             theta_new = optimiser.step(theta, grad)

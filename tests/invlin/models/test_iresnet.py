@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from invlin.errors import InversionError
 from invlin.inversion import InversionResult
 from invlin.models import _iresnet_numba as kernels
+from invlin.models.base import InvertibleModel
 from invlin.models.iresnet import IResNet
 
 EPS = np.finfo(np.float64).eps
@@ -119,6 +120,26 @@ def test_project_certifies_the_bound(scale, lip, seed):
     assert exact <= model.lipschitz()
     if scale > 10:  # the constraint was active: the bound sits on the boundary
         assert model.lipschitz() == pytest.approx(lip, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_projection_of_a_vector_is_project_bit_for_bit_and_leaves_the_model(seed):
+    # IResNet._projection (on a copy) against the generic set, project, get of the base class
+    model = IResNet(3, 4, 8, lipschitz=0.7, rng=seed)
+    theta = model.get_parameters()
+    point = theta.copy()
+    W1, _, W2, _ = model._views(point)  # views of point: blocks 1 and 3 pushed past the bound
+    factors = np.array([0.5, 3.0, 1.0, 4.0])[:, None, None]
+    W1 *= factors
+    W2 *= factors
+    fast = model._projection(point)
+    np.testing.assert_array_equal(model.get_parameters(), theta)
+    generic = InvertibleModel._projection(model, point)
+    np.testing.assert_array_equal(model.get_parameters(), theta)
+    np.testing.assert_array_equal(fast, generic)
+    # not vacuous: the scaled-up blocks were rescaled, the scaled-down one was not
+    assert not np.array_equal(fast, point)
+    np.testing.assert_array_equal(fast[:24], point[:24])  # W1 of block 0 (8 x 3)
 
 
 def test_lipschitz_bounds_the_residual_branch():

@@ -13,6 +13,7 @@ from invlin.models import DiagonalLinear, DiagonalNet, IResNet, Linear
 from invlin.priors import Gaussian, LogisticProduct
 from invlin.problem import LinearInverseProblem
 from invlin.training import Adam, TrainResult, train
+from invlin.training.train import _projected_gradient_norm
 
 
 def gaussian_problem(n=2):
@@ -30,6 +31,29 @@ def test_result_record_and_history():
     assert result.wall_time > 0
     # Training decreases the loss: last 10 steps well below the first.
     assert result.loss[-10:].mean() < result.loss[0]
+
+
+MODELS = {"diagonal linear": lambda: DiagonalLinear(2, lipschitz=0.9),
+          "diagonal net": lambda: DiagonalNet(2, n_units=2, lipschitz=0.9),
+          "linear": lambda: Linear(2, lipschitz=0.9),
+          "iresnet": lambda: IResNet(2, 2, 4, lipschitz=0.8, rng=0)}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_projected_gradient_norm_leaves_the_model_as_it_was(name):
+    # the stopping measure is |theta - P(theta - grad)|; the optimisers continue from the model's
+    # parameters, so it must not leave the model at P(theta - grad)
+    model = MODELS[name]()
+    theta = model.get_parameters()
+    grad = 10.0 * np.random.default_rng(1).standard_normal(theta.shape)
+    norm = _projected_gradient_norm(model, theta, grad)
+    np.testing.assert_array_equal(model.get_parameters(), theta)
+    # the value, with P(theta - grad) from set, project, get on a fresh model (same arithmetic)
+    fresh = MODELS[name]()
+    fresh.set_parameters(theta - grad)
+    fresh.project()
+    assert norm == np.linalg.norm(theta - fresh.get_parameters())
+    assert norm < np.linalg.norm(grad)  # not vacuous: a constraint was active
 
 
 def test_stopping_rule_on_the_gradient_norm():
