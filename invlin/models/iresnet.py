@@ -179,17 +179,22 @@ class IResNet(InvertibleModel):
         product below, ``bound * s * s * (1 + eps (sqrt(r) + 4))`` is a certified bound
         (:math:`\le L`, since :math:`s^2\,\mathrm{bound} = L (1 - 10^{-12})^2`).
         """
-        bounds = self._block_bounds()
-        W1, _, W2, _ = self._views(self._theta)
-        self._bounds = rescale_blocks(W1, W2, bounds, self.lipschitz_bound)
+        self._bounds = self._rescale(self._theta, self._bounds)
 
     def _projection(self, theta) -> np.ndarray:
         """P(theta), as :meth:`project` makes it, computed on a copy: the model is untouched."""
         projected = np.array(theta, dtype=np.float64)
-        W1, _, W2, _ = self._views(projected)
-        rescale_blocks(W1, W2, block_bounds(W1, W2, _ACTIVATION_LIPSCHITZ[self.activation]),
-                       self.lipschitz_bound)
+        self._rescale(projected)
         return projected
+
+    def _rescale(self, theta, bounds=None) -> np.ndarray:
+        """Rescale in place the blocks of the parameter vector ``theta`` whose certified bound
+        (``bounds``, or computed from ``theta`` if None) exceeds L; return the certified bounds
+        afterwards (the arithmetic of :meth:`project`, whose Notes prove them)."""
+        W1, _, W2, _ = self._views(theta)
+        if bounds is None:
+            bounds = block_bounds(W1, W2, _ACTIVATION_LIPSCHITZ[self.activation])
+        return rescale_blocks(W1, W2, bounds, self.lipschitz_bound)
 
     # -- the map ----------------------------------------------------------------------------
     def _act(self) -> int:

@@ -69,9 +69,17 @@ def test_the_operator_scale_leaves_the_posterior_unchanged():
 def test_the_divergence_optimum_is_near_the_identity_in_the_study_setting():
     # the reason for OPERATOR_SCALE: the linear part A^T A + (delta / s)^2 I of the z-form
     # divergence optimum has eigenvalues near 1 (0.81 to 1.17), where a residual block starts
+    def linear_part(prob):
+        return prob.singular_values**2 + (prob.delta / study.COMPONENT_SCALE) ** 2
+
     for d in (16, 64):
         prob, _ = study.problem(d)
-        eigenvalues = prob.singular_values**2 + (prob.delta / study.COMPONENT_SCALE) ** 2
+        eigenvalues = linear_part(prob)
         assert 0.8 < eigenvalues.min() < eigenvalues.max() < 1.2
         # and the optimum stays invertible at the midpoint of the modes (study record)
         assert np.linalg.eigvalsh(map_hessian(prob, np.zeros(d)))[0] > 0.1
+        # negative control: the same posterior unscaled (A and delta / OPERATOR_SCALE) puts the
+        # linear part at 2.26 to 3.25, far outside the bound above
+        unscaled = LinearInverseProblem(prob.A / study.OPERATOR_SCALE,
+                                        prob.delta / study.OPERATOR_SCALE, prob.prior)
+        assert linear_part(unscaled).min() > 2.0
