@@ -412,9 +412,11 @@ args = (*w, 0, kernels.REG_DIVERGENCE, 0.18, x, t, M, kernels.DATA_EUCLIDEAN)
 
 @numba.njit(parallel=True)
 def prange_driver(W1T, b1, W2, b2, act, mode, c, x, t, M, kind, data, reg, g1, g2, g3, g4):
-    for ci in numba.prange(g1.shape[0]):
-        kernels._objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, kind, ci, ci + 1,
-                                  data, reg, g1, g2, g3, g4)
+    # one iteration per chunk; each claims chunks from the shared counter until none is left
+    claims = np.zeros(1, np.int64)
+    for _ in numba.prange(g1.shape[0]):
+        kernels._objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, kind, claims, data,
+                                  reg, g1, g2, g3, g4)
 
 def parallel():
     if variant == "team":

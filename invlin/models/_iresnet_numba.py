@@ -38,7 +38,7 @@ from numba import types
 from numba.extending import intrinsic, overload
 
 from invlin.models._jit import kernel
-from invlin.models._team import over_range
+from invlin.models._team import claim, over_claimed, over_range
 
 TANH = 0
 SOFTPLUS = 1
@@ -420,9 +420,11 @@ def _dot_rows(U, a, V, b, S):
 
 
 @kernel(reassociate=True)
-def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, last, data, reg,
+def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, claims, data, reg,
                       GW1T, Gb1, GW2, Gb2):
-    """Data term, regulariser and gradient slots of the chunks first, ..., last - 1.
+    """Data term, regulariser and gradient slots of the chunks this call claims (chunk after
+    chunk with :func:`invlin.models._team.claim` from ``claims``, until every chunk is
+    claimed); returns how many it finished.
 
     Structure of arrays: a chunk is processed in tiles of at most TILE samples; every work
     array (allocated once per call, reused by every chunk and tile) has the samples of a tile
@@ -461,7 +463,12 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, 
     sv = np.empty(T)
     hbar = np.empty((1, T))
     rg = np.empty(T)
-    for ci in range(first, last):
+    count = n_chunks(N)
+    finished = 0
+    while True:
+        ci = claim(claims)
+        if ci >= count:
+            break
         start = ci * cs
         stop = min(N, start + cs)
         gW1T = GW1T[ci]
@@ -684,6 +691,8 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, first, 
                 for j in range(n):
                     for s in range(S):
                         xbar[j, s] = xnew[j, s]
+        finished += 1
+    return finished
 
 
 def _objective_outputs(W1T, x):
@@ -695,15 +704,15 @@ def _objective_outputs(W1T, x):
 
 def _objective(parallel, W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind):
     """Run the objective body on all chunks: in turn, or on the work-sharing team
-    (``parallel``, :func:`invlin.models._team.run_ranges`).
+    (``parallel``, :func:`invlin.models._team.run_claimed`).
 
     Every chunk has its own gradient slot and the same arithmetic (the same body) on both
     paths, so the result is the same bitwise, for any number of threads.
     """
     out = _objective_outputs(W1T, x)
     args = (W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind)
-    over_range(parallel, lambda first, last: _objective_chunks(*args, first, last, *out),
-               n_chunks(x.shape[0]))
+    over_claimed(parallel, lambda claims: _objective_chunks(*args, claims, *out),
+                 n_chunks(x.shape[0]))
     return out
 
 

@@ -36,7 +36,7 @@ import math
 import numpy as np
 
 from invlin.models._jit import kernel
-from invlin.models._team import over_range
+from invlin.models._team import claim, over_claimed
 
 # the kernel-interface constants of the IResNet class (plain integers)
 TANH = 0
@@ -240,22 +240,30 @@ def _regulariser_chunk(W1T, b1, W2, b2, act, mode, x, probes, coefs, start, stop
 
 
 @kernel
-def _regulariser_chunks(W1T, b1, W2, b2, act, mode, x, probes, coefs, first, last, est,
-                        gW1T, gb1, gW2, gb2):
-    """The body: chunks first, ..., last - 1 of the points; chunk ci writes the estimates of
-    its points and its own gradient slot ci."""
+def _regulariser_chunks(W1T, b1, W2, b2, act, mode, x, probes, coefs, claims, est, gW1T, gb1,
+                        gW2, gb2):
+    """The body: the chunks of points this call claims (:func:`invlin.models._team.claim`, until
+    every chunk is claimed); chunk ci writes the estimates of its points and its own gradient
+    slot ci. Returns how many chunks it finished."""
     N = x.shape[0]
     cs = chunk_size(N)
-    for ci in range(first, last):
+    count = (N + cs - 1) // cs
+    finished = 0
+    while True:
+        ci = claim(claims)
+        if ci >= count:
+            break
         _regulariser_chunk(W1T, b1, W2, b2, act, mode, x, probes, coefs, ci * cs,
                            min(N, (ci + 1) * cs), est, gW1T[ci], gb1[ci], gW2[ci], gb2[ci])
+        finished += 1
+    return finished
 
 
 def _regulariser(parallel, W1T, b1, W2, b2, act, mode, x, probes, coefs):
     """Per-point, per-probe estimates (N, P) and the gradient slots of their mean: the body on
-    all chunks in turn, or on pieces of whole chunks on the work-sharing team (``parallel``,
-    :func:`invlin.models._team.run_ranges`); the same operations in the same order per chunk
-    either way, so the results are bitwise identical."""
+    all chunks in turn, or with the chunks claimed by the threads of the work-sharing team
+    (``parallel``, :func:`invlin.models._team.run_claimed`); the same operations in the same
+    order per chunk either way, so the results are bitwise identical."""
     B, n, m = W1T.shape
     N = x.shape[0]
     n_chunks = (N + chunk_size(N) - 1) // chunk_size(N)
@@ -263,8 +271,8 @@ def _regulariser(parallel, W1T, b1, W2, b2, act, mode, x, probes, coefs):
     slots = (np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, m)),
              np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, n)))
     args = (W1T, b1, W2, b2, act, mode, x, probes, coefs)
-    over_range(parallel, lambda first, last: _regulariser_chunks(*args, first, last, est, *slots),
-               n_chunks)
+    over_claimed(parallel, lambda claims: _regulariser_chunks(*args, claims, est, *slots),
+                 n_chunks)
     return (est, *slots)
 
 

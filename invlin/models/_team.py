@@ -21,6 +21,13 @@ chunk: on the project's virtual machine a sleeping thread wakes 40-50 microsecon
 signalled, a spinning one in a few (:mod:`invlin.models._spin`). In a training loop the helpers
 therefore keep their core busy between the kernels of consecutive steps.
 
+The bodies of the training objectives take their chunks themselves: ``run_claimed(body,
+count)`` calls ``body(claims)`` on the calling thread and on the helpers, and each call takes
+chunk after chunk with :func:`claim` (an atomic increment of ``claims[0]``, in compiled code)
+until none is left, and returns how many it finished. No Python runs between a thread's chunks:
+the threads never wait for the GIL there, and a helper that starts late leaves every chunk it
+has not claimed to the others, one chunk at a time.
+
 Results do not depend on which thread runs a chunk, nor on the number of threads, nor on how
 units are grouped into pieces: every unit writes only its own outputs (its rows, its components,
 its gradient slot) with the same arithmetic.
@@ -35,8 +42,9 @@ import threading
 
 import numba
 import numpy as np
+from numba.extending import overload
 
-from invlin.models._spin import spin_until_changed
+from invlin.models._spin import _add_release, spin_until_changed
 
 #: Pieces per thread of :func:`run_ranges`: a few, so that a helper that starts late, or a
 #: thread that loses its core for a while, leaves pieces for the others to take.
@@ -121,6 +129,18 @@ def team_size() -> int:
     return size if _size_limit is None else min(size, _size_limit)
 
 
+def _next_result(finished: queue.SimpleQueue, signal: np.ndarray):
+    """The next result a helper queued on ``finished``: taken at once if there, else after a
+    spin on ``signal`` (which a helper increments once it has queued its last result and
+    released the GIL), else by blocking on the queue."""
+    seen = int(signal[0])
+    try:
+        return finished.get(block=False)
+    except queue.Empty:
+        spin_until_changed(signal, seen)
+        return finished.get()
+
+
 def run_chunks(body, count: int) -> None:
     """Call ``body(ci)`` for ``ci`` in ``range(count)``, each exactly once, on the team.
 
@@ -128,14 +148,14 @@ def run_chunks(body, count: int) -> None:
     exception raised by a body is raised here once every claimed chunk is done.
     """
     helpers = _recruit(max(0, min(team_size(), count) - 1))
-    claim = itertools.count().__next__  # atomic under the GIL
+    claim_next = itertools.count().__next__  # atomic under the GIL
     finished = queue.SimpleQueue()
     # a hint for the calling thread's wait below: a helper increments it once it has no more
     # chunks of this call (after it queued their results)
     signal = np.zeros(1, np.int64)
 
     def work():
-        while (ci := claim()) < count:
+        while (ci := claim_next()) < count:
             try:
                 body(ci)
             except BaseException as error:  # handed to the calling thread
@@ -150,23 +170,90 @@ def run_chunks(body, count: int) -> None:
         _posted[0] += 1
     errors = []
     own = 0
-    while (ci := claim()) < count:
+    while (ci := claim_next()) < count:
         try:
             body(ci)
         except BaseException as error:
             errors.append(error)
         own += 1
     for _ in range(count - own):
-        seen = int(signal[0])
-        try:
-            error = finished.get(block=False)
-        except queue.Empty:
-            spin_until_changed(signal, seen)
-            error = finished.get()
+        error = _next_result(finished, signal)
         if error is not None:
             errors.append(error)
     if errors:
         raise errors[0]
+
+
+def claim(claims) -> int:
+    """The index of the next unclaimed chunk, ``claims[0]``, which is incremented.
+
+    In compiled kernels an atomic fetch-and-add, so that every index goes to exactly one
+    thread. Without compiled kernels (NUMBA_DISABLE_JIT) a plain increment, and
+    :func:`run_claimed` runs the body on the calling thread alone.
+    """
+    index = int(claims[0])
+    claims[0] += 1
+    return index
+
+
+overload(claim)(lambda claims: lambda claims: _add_release(claims, 1))
+
+
+def run_claimed(body, count: int) -> None:
+    """Run ``body(claims)`` on the calling thread and on helpers until ``count`` chunks are done.
+
+    ``body`` is a compiled kernel (``nogil``) that takes chunk indices with :func:`claim` from
+    the shared counter ``claims`` until one is ``>= count`` and returns how many chunks it
+    finished. The calling thread runs it too, then waits for the helpers' counts until they
+    add up to ``count``: it never waits for a helper that has not started, since the chunks
+    such a helper would have taken are taken by the others. An exception raised by a body
+    (which leaves its chunk unfinished) is raised here once every helper has returned.
+    """
+    claims = np.zeros(1, np.int64)
+    if numba.config.DISABLE_JIT:  # claim is not atomic in Python: one thread takes them all
+        body(claims)
+        return
+    helpers = _recruit(max(0, min(team_size(), count) - 1))
+    finished = queue.SimpleQueue()
+    signal = np.zeros(1, np.int64)  # as in run_chunks
+
+    def work():
+        try:
+            finished.put(body(claims))
+        except BaseException as error:  # handed to the calling thread
+            finished.put(error)
+        return signal
+
+    for inbox in helpers:
+        inbox.put(work)
+    if helpers:
+        _posted[0] += 1
+    errors = []
+    try:
+        done = body(claims)
+    except BaseException as error:
+        errors.append(error)
+        done = 0
+    reported = 0
+    while done < count and reported < len(helpers):
+        result = _next_result(finished, signal)
+        reported += 1
+        if isinstance(result, BaseException):
+            errors.append(result)
+        else:
+            done += result
+    if errors:
+        raise errors[0]
+
+
+def over_claimed(parallel: bool, body, count: int) -> None:
+    """``body(claims)`` on the calling thread alone, or (``parallel``) :func:`run_claimed`:
+    the two paths of a claiming body, which give the same result when every chunk writes only
+    its own outputs."""
+    if parallel:
+        run_claimed(body, count)
+    else:
+        body(np.zeros(1, np.int64))
 
 
 def run_ranges(body, stop: int, unit: int = 1) -> None:

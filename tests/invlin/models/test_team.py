@@ -1,13 +1,15 @@
 """The work-sharing team that runs kernel chunks on several threads."""
 
+import itertools
 import os
 import threading
 import time
 
 import numba
+import numpy as np
 import pytest
 
-from invlin.models import _team
+from invlin.models import _spin, _team
 
 
 def _record(count):
@@ -115,6 +117,95 @@ def test_concurrent_callers_each_get_every_chunk_once():
         for count in range(1, 40):
             calls, _ = _record(count + seed % 3)
             if sorted(calls) != list(range(count + seed % 3)):
+                failures.append((seed, count))
+
+    threads = [threading.Thread(target=caller, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+# -- bodies that claim their chunks themselves (run_claimed) ----------------------------------------
+#: Turns of the wait in chunk 0 below: seconds, far longer than a helper takes to start.
+_WAIT_TURNS = 10**10
+
+
+@numba.njit(nogil=True)
+def _claiming_body(claims, count, owner, hits, caller, wait_in_chunk0, fail_chunk):
+    """Claim chunks until none is left: owner[ci] = caller, hits[ci] += 1. With
+    ``wait_in_chunk0``, chunk 0 waits until another call has claimed chunk 1; chunk
+    ``fail_chunk`` raises."""
+    finished = 0
+    while True:
+        ci = _team.claim(claims)
+        if ci >= count:
+            break
+        if ci == fail_chunk:
+            raise ValueError("a failing chunk")
+        if ci == 0 and wait_in_chunk0:
+            for _ in range(_WAIT_TURNS):
+                if _spin._load_acquire(claims) >= 2:
+                    break
+        owner[ci] = caller
+        hits[ci] += 1
+        finished += 1
+    return finished
+
+
+def _run_claimed(count, *, wait_in_chunk0=False, fail_chunk=-1, parallel=True, out=None):
+    """owner, hits of every chunk after running the claiming body (into ``out`` if given);
+    each call of the body gets its own caller number."""
+    owner, hits = out if out is not None else (np.full(count, -1), np.zeros(count, np.int64))
+    callers = itertools.count()
+
+    def body(claims):
+        return _claiming_body(claims, count, owner, hits, next(callers), wait_in_chunk0,
+                              fail_chunk)
+
+    _team.over_claimed(parallel, body, count)
+    return owner, hits
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 17, 100])
+@pytest.mark.parametrize("parallel", [True, False])
+def test_claimed_chunks_each_run_exactly_once(count, parallel):
+    owner, hits = _run_claimed(count, parallel=parallel)
+    assert np.all(hits == 1) and np.all(owner >= 0)
+
+
+@pytest.mark.skipif(_team.team_size() < 2 or numba.config.DISABLE_JIT,
+                    reason="needs 2 Numba threads and compiled bodies")
+def test_a_helper_claims_chunks():
+    # chunk 0 waits until another call has claimed chunk 1: a helper runs at the same time
+    owner, hits = _run_claimed(4, wait_in_chunk0=True)
+    assert np.all(hits == 1)
+    assert owner[1] != owner[0]
+
+
+def test_a_claimed_chunks_exception_reaches_the_caller_after_the_other_chunks():
+    owner, hits = np.full(40, -1), np.zeros(40, np.int64)
+    with pytest.raises(ValueError, match="a failing chunk"):
+        _run_claimed(40, fail_chunk=3, out=(owner, hits))
+    # raised once every call had returned: the chunks claimed before chunk 3 are done (the
+    # calls that claimed them do not fail); chunk 3 is not; the others at most once
+    assert np.all(hits[:3] == 1) and hits[3] == 0 and np.all(hits <= 1)
+
+
+def test_claimed_chunks_run_on_the_caller_alone_without_compiled_kernels(monkeypatch):
+    monkeypatch.setattr(numba.config, "DISABLE_JIT", True)
+    owner, hits = _run_claimed(9)
+    assert np.all(hits == 1) and len(set(owner)) == 1
+
+
+def test_concurrent_callers_each_get_every_claimed_chunk_once():
+    failures = []
+
+    def caller(seed):
+        for count in range(1, 30):
+            _, hits = _run_claimed(count + seed % 3)
+            if not np.all(hits == 1):
                 failures.append((seed, count))
 
     threads = [threading.Thread(target=caller, args=(seed,)) for seed in range(4)]
