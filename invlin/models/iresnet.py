@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -288,16 +289,23 @@ class IResNet(InvertibleModel):
 
         ``regulariser`` is None, ``"logdet"`` (R = log det D phi) or ``"divergence"``
         (R = tr D phi); ``metric`` None (M = I) or an (n, n) SPD matrix.
+
+        An engine hook: its callers (:class:`invlin.losses.Loss`) have validated ``x`` and
+        ``target`` (finite float64 points), so only what the compiled kernel relies on is
+        checked here: dtype, layout and shapes (a copy only if they are not float64 and
+        C-contiguous). A NaN in them comes out as a NaN value and gradient.
         """
-        x, _ = self._points(x)
-        target, _ = self._points(target, "target")
+        x = self._kernel_points(x, "x")
+        target = self._kernel_points(target, "target")
         if target.shape != x.shape:
             raise ValueError(f"target must have the shape of x {x.shape}, got {target.shape}")
         if regulariser is None:
             mode = _kernels.REG_NONE
         else:
             mode = _REGULARISERS[choice(regulariser, "regulariser", _REGULARISERS)]
-        c = float(as_float_array(c, "c", ndim=0))
+        c = float(c)
+        if not math.isfinite(c):
+            raise ValueError(f"c must be finite, got {c}")
         if metric is None:
             M, use_metric = np.zeros((self.dim, self.dim)), False
         else:
@@ -314,6 +322,13 @@ class IResNet(InvertibleModel):
         data_mean = data.sum() / n_samples
         value = float(data_mean - c * (reg.sum() / n_samples)) if mode else float(data_mean)
         return value, self._flat_gradient(*slots)
+
+    def _kernel_points(self, x, name: str) -> np.ndarray:
+        """``x`` as the kernels read it: a C-contiguous float64 array of shape (N, n)."""
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != self.dim:
+            raise ValueError(f"{name} must have shape (N, {self.dim}), got shape {x.shape}")
+        return x
 
     def _reconstruction_objective(self, u, x) -> tuple[float, np.ndarray]:
         r"""Value and exact gradient of :math:`\mathrm{mean}_i |\phi^{-1}(u_i) - x_i|^2`.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -57,7 +58,8 @@ def _projected_gradient_norm(model, theta: np.ndarray, grad: np.ndarray) -> floa
     constraints of invlin's models); equal to |grad| in the interior. The model is left as it
     was.
     """
-    return float(np.linalg.norm(theta - model._projection(theta - grad)))
+    step = theta - model._projection(theta - grad)
+    return math.sqrt(step @ step)  # numpy.linalg.norm's arithmetic, without its dispatch
 
 
 def _population_quadrature(model, problem, loss_obj, population):
@@ -195,7 +197,7 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
                 value, grad = loss_obj.value_and_grad_unchecked(
                     model, samples.x, samples.y if loss_obj.form == "y" else samples.z,
                     problem, rng)
-            if not (np.isfinite(value) and np.isfinite(grad).all()):
+            if not (math.isfinite(value) and np.isfinite(grad).all()):
                 raise TrainingDivergedError(
                     f"non-finite loss or gradient at step {step} (loss {value})"
                 )
@@ -219,7 +221,8 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
                     f"the model stopped being invertible after step {step}{detail}"
                 )
             theta = model.get_parameters()
-            bar.update(postfix=f"loss {value:.4g} |grad| {grad_norms[step]:.2e}")
+            bar.update(postfix=f"loss {value:.4g} |grad| {grad_norms[step]:.2e}"
+                       if bar.enabled else None)
     wall = time.perf_counter() - start
     return TrainResult(
         model=model,
