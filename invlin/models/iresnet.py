@@ -160,7 +160,7 @@ class IResNet(InvertibleModel):
 
     def lipschitz(self) -> float:
         """Certified bound on max_k Lip(g_k) (computed afresh from exact spectral norms)."""
-        return float(np.max(self._block_bounds()))
+        return float(self._block_bounds().max())
 
     def project(self) -> None:
         r"""Rescale W1, W2 of every block whose certified bound exceeds L to bound <= L.

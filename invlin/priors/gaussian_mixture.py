@@ -67,6 +67,9 @@ class GaussianMixture(Prior):
             )
         factors = [as_spd_matrix(c, f"covs[{k}]", self.dim) for k, c in enumerate(covs)]
         self._weights = weights
+        # the labels' cumulative distribution, as rng.choice(n_components, p=weights) forms it
+        cdf = np.cumsum(weights)
+        self._label_cdf = cdf / cdf[-1]
         self._means = means
         self._covs = np.stack([f[0] for f in factors])
         self._chols = np.stack([f[1] for f in factors])
@@ -192,10 +195,9 @@ class GaussianMixture(Prior):
         # the component labels as rng.choice(n_components, size=n_samples, p=weights) draws
         # them (one uniform per sample against the normalised cumulative weights), without
         # choice's argument checks, which cost as much as the search
-        cdf = np.cumsum(self._weights)
         uniforms = rng.random(n_samples)
         normals = rng.standard_normal((n_samples, self.dim))
-        return mixture_draws(cdf / cdf[-1], uniforms, self._means, self._chols, normals)
+        return mixture_draws(self._label_cdf, uniforms, self._means, self._chols, normals)
 
     def marginal(self, v) -> "GaussianMixture":
         v = as_unit_vector(v, "v", self.dim)

@@ -56,7 +56,7 @@ class Adam:
             self._m = np.zeros(theta.shape)
             self._v = np.zeros(theta.shape)
         self.t += 1
-        out = np.empty_like(theta)
+        out = np.empty(theta.shape)
         # the Notes' formulas, element by element in one loop (the numpy expressions' result)
         adam_update(theta, grad, self._m, self._v, self.learning_rate, self.beta1, self.beta2,
                     self.eps, 1.0 - self.beta1**self.t, 1.0 - self.beta2**self.t, out)
