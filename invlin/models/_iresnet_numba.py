@@ -506,6 +506,45 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, claims,
                             for s in range(S):
                                 Jk[i, j, s] = 1.0 if i == j else 0.0
                 for r in range(m):
+                    if n == 2:
+                        # 2-D (the paper's experiments): h formed inside the activation loop,
+                        # and the unit's terms of the block output and Jacobian in one loop
+                        # (below: a loop over the samples per term)
+                        w0 = w1t[0, r]
+                        w1 = w1t[1, r]
+                        bk = b1[k, r]
+                        if act == TANH:
+                            for s in range(S):
+                                th = _tanh((bk + w0 * xk[0, s]) + w1 * xk[1, s])
+                                d = 1.0 - th * th
+                                ak[r, s] = th
+                                d1k[r, s] = d
+                                d2k[r, s] = -2.0 * th * d
+                        else:
+                            for s in range(S):
+                                ak[r, s], d1k[r, s], d2k[r, s] = _softplus(
+                                    (bk + w0 * xk[0, s]) + w1 * xk[1, s])
+                        u0 = w2[0, r]
+                        u1 = w2[1, r]
+                        if mode == REG_NONE:
+                            for s in range(S):
+                                xo[0, s] += u0 * ak[r, s]
+                                xo[1, s] += u1 * ak[r, s]
+                        else:
+                            c00 = u0 * w0
+                            c01 = u0 * w1
+                            c10 = u1 * w0
+                            c11 = u1 * w1
+                            for s in range(S):
+                                a = ak[r, s]
+                                d = d1k[r, s]
+                                xo[0, s] += u0 * a
+                                xo[1, s] += u1 * a
+                                Jk[0, 0, s] += c00 * d
+                                Jk[0, 1, s] += c01 * d
+                                Jk[1, 0, s] += c10 * d
+                                Jk[1, 1, s] += c11 * d
+                        continue
                     for s in range(S):
                         h[s] = b1[k, r]
                     for j in range(n):
@@ -650,6 +689,78 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, claims,
                     for s in range(S):
                         xnew[i, s] = xbar[i, s]
                 for r in range(m):
+                    if n == 2:
+                        # 2-D: the terms below in one loop over the samples (the adjoint of
+                        # h_r, its share of the block input's adjoint, and the unit's
+                        # parameter adjoints as nine sums over the samples, reassociated and
+                        # vectorised as _dot_rows' are), added to the slots in the same order
+                        w20 = w2[0, r]
+                        w21 = w2[1, r]
+                        w10 = w1t[0, r]
+                        w11 = w1t[1, r]
+                        sum_h = 0.0
+                        xh0 = 0.0
+                        xh1 = 0.0
+                        xa0 = 0.0
+                        xa1 = 0.0
+                        if mode == REG_NONE:
+                            for s in range(S):
+                                x0 = xbar[0, s]
+                                x1 = xbar[1, s]
+                                a = ak[r, s]
+                                hb = (w20 * x0 + w21 * x1) * d1k[r, s]
+                                sum_h += hb
+                                xh0 += hb * xk[0, s]
+                                xh1 += hb * xk[1, s]
+                                xa0 += x0 * a
+                                xa1 += x1 * a
+                                xnew[0, s] += w10 * hb
+                                xnew[1, s] += w11 * hb
+                        else:
+                            c00 = w20 * w10
+                            c01 = w20 * w11
+                            c10 = w21 * w10
+                            c11 = w21 * w11
+                            e00 = 0.0
+                            e01 = 0.0
+                            e10 = 0.0
+                            e11 = 0.0
+                            for s in range(S):
+                                x0 = xbar[0, s]
+                                x1 = xbar[1, s]
+                                j00 = Jbar[0, 0, s]
+                                j01 = Jbar[0, 1, s]
+                                j10 = Jbar[1, 0, s]
+                                j11 = Jbar[1, 1, s]
+                                d = d1k[r, s]
+                                a = ak[r, s]
+                                hb = (w20 * x0 + w21 * x1) * d + (
+                                    ((c00 * j00 + c01 * j01) + c10 * j10) + c11 * j11) * d2k[r, s]
+                                e00 += d * j00
+                                e01 += d * j01
+                                e10 += d * j10
+                                e11 += d * j11
+                                sum_h += hb
+                                xh0 += hb * xk[0, s]
+                                xh1 += hb * xk[1, s]
+                                xa0 += x0 * a
+                                xa1 += x1 * a
+                                xnew[0, s] += w10 * hb
+                                xnew[1, s] += w11 * hb
+                            gW1T[k, 0, r] += w20 * e00
+                            gW2[k, 0, r] += e00 * w10
+                            gW1T[k, 1, r] += w20 * e01
+                            gW2[k, 0, r] += e01 * w11
+                            gW1T[k, 0, r] += w21 * e10
+                            gW2[k, 1, r] += e10 * w10
+                            gW1T[k, 1, r] += w21 * e11
+                            gW2[k, 1, r] += e11 * w11
+                        gb1[k, r] += sum_h
+                        gW1T[k, 0, r] += xh0
+                        gW1T[k, 1, r] += xh1
+                        gW2[k, 0, r] += xa0
+                        gW2[k, 1, r] += xa1
+                        continue
                     # adjoint of act(h_r) from the block output
                     for s in range(S):
                         abar[s] = 0.0
