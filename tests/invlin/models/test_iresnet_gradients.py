@@ -137,3 +137,51 @@ def test_objective_gradient_in_dimension_three(regulariser, activation):
     # eps |f| / h ~ 2e-10 per entry; 1e-8 leaves a factor 50
     scale = max(1.0, np.max(np.abs(exact)))
     np.testing.assert_allclose(exact, approx, rtol=0, atol=1e-8 * scale)
+
+
+def _embedded_in_three_dimensions(model2):
+    """A 3-D network that acts as ``model2`` on the first two coordinates and as the identity
+    on the third (zero third column of W1, zero third row of W2, zero third entry of b2), and
+    the indices of ``model2``'s parameters in the 3-D flat layout."""
+    B, m = model2.blocks, model2.width
+    model3 = IResNet(3, B, m, lipschitz=model2.lipschitz_bound, activation=model2.activation,
+                     rng=0)
+    W1, b1, W2, b2 = (np.array(v) for v in model2._views(model2.get_parameters()))
+    theta3 = np.zeros(model3.n_parameters)
+    index3 = np.arange(model3.n_parameters)
+    V1, c1, V2, c2 = model3._views(theta3)
+    I1, j1, I2, j2 = model3._views(index3)
+    V1[:, :, :2], c1[...], V2[:, :2, :], c2[:, :2] = W1, b1, W2, b2
+    model3.set_parameters(theta3)
+    embedded = np.concatenate([I1[:, :, :2].ravel(), j1.ravel(), I2[:, :2, :].ravel(),
+                               j2[:, :2].ravel()])
+    return model3, embedded
+
+
+@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+@pytest.mark.parametrize("regulariser", [None, "logdet", "divergence"])
+def test_two_dimensional_loops_agree_with_the_general_ones(regulariser, activation):
+    # the objective kernel writes out the loops over the samples for n = 2; the same network
+    # embedded in 3-D (identity on the third coordinate) runs the general loops
+    model2 = IResNet(2, 3, 8, lipschitz=0.8, activation=activation, rng=31)
+    model3, embedded = _embedded_in_three_dimensions(model2)
+    rng = np.random.default_rng(32)
+    x2, t2 = rng.standard_normal((300, 2)), rng.standard_normal((300, 2))
+    z = rng.standard_normal((300, 1))
+    x3, t3 = np.hstack([x2, z]), np.hstack([t2, z])  # no residual in the third coordinate
+    c = 0.7
+    value2, grad2 = model2._objective(x2, t2, None, regulariser, c)
+    value3, grad3 = model3._objective(x3, t3, None, regulariser, c)
+    # the third coordinate adds 1 to every divergence and 0 to every log-det
+    shift = c if regulariser == "divergence" else 0.0
+    # the two sum the same terms in other orders (reassociated sums over 300 samples and the
+    # hidden units): rounding of order 300 eps relative to the sums' magnitudes; 1e-12 bounds it
+    np.testing.assert_allclose(value3, value2 - shift, rtol=1e-12)
+    scale = np.max(np.abs(grad2))
+    np.testing.assert_allclose(grad3[embedded], grad2, rtol=0, atol=1e-12 * scale)
+    # negative control: a network that differs in one weight by 1e-6 is told apart
+    theta = model2.get_parameters()
+    theta[5] *= 1.0 + 1e-6
+    model2.set_parameters(theta)
+    _, other = model2._objective(x2, t2, None, regulariser, c)
+    assert np.max(np.abs(other - grad3[embedded])) > 1e-12 * scale
