@@ -29,9 +29,11 @@ reported speed-up is the median of the paired ratios t_baseline / t_invlin, with
 
 Also measured:
 
-* Gflop/s of invlin's objective kernel and of its whole step (flops counted from the kernel's
-  loops, :func:`canonical_flops`), as a fraction of the peak measured by a small FMA loop
-  (:func:`fma_peak`: 64 independent multiply-add chains kept in vector registers).
+* Gflop/s of invlin's objective kernel (as the step runs it, on the team, and serial) and of
+  its whole step (flops counted from the kernel's loops, :func:`canonical_flops`), as a
+  fraction of the peak measured by a small FMA loop (:func:`fma_peak`: 64 independent
+  multiply-add chains kept in vector registers): one core's peak, and the team's (its number of
+  threads times one core's).
 * Where invlin's step spends its time: the objective kernel, sampling, projection, Adam.
 * Start-up: ``invlin warmup`` in a fresh process with an empty ``NUMBA_CACHE_DIR`` (cold:
   compilation) and again with the filled cache (warm).
@@ -270,12 +272,13 @@ def canonical_flops(N: int, B: int, m: int, n: int, regulariser: str) -> float:
     return float(N * B * (m * per_unit + per_block))
 
 
-def _objective_kernel(model, samples, problem, regulariser):
-    """The objective kernel call that Loss.value_and_grad makes (default driver)."""
+def _objective_kernel(model, samples, problem, regulariser, driver=None):
+    """The objective kernel call that Loss.value_and_grad makes (its default driver, or the
+    given one, e.g. ``kernels.objective_serial``)."""
     loss = Loss(regulariser, form="z")
     mode = {"divergence": kernels.REG_DIVERGENCE, "logdet": kernels.REG_LOGDET}[regulariser]
     weights = model._kernel_weights()
-    driver = model._kernel("objective", samples.x.shape[0])
+    driver = driver or model._kernel("objective", samples.x.shape[0])
     c = loss.resolved_weight(problem)
     M = np.zeros((model.dim, model.dim))
     return lambda: driver(*weights, model._act(), mode, c, samples.x, samples.z, M, False)
@@ -329,6 +332,9 @@ def canonical(repeats: int, seed: int, use_torch: bool, use_jax: bool) -> dict:
             model.project()
 
         parts = {"objective_kernel": kernel,
+                 "objective_kernel_serial": _objective_kernel(model, samples, problem,
+                                                              regulariser,
+                                                              kernels.objective_serial),
                  "sampling": lambda: problem.sample(BATCH, rng),
                  "value_and_grad": lambda: Loss(regulariser, form="z").value_and_grad(
                      model, samples, problem),
@@ -338,6 +344,7 @@ def canonical(repeats: int, seed: int, use_torch: bool, use_jax: bool) -> dict:
         flops = canonical_flops(BATCH, BLOCKS, WIDTH, DIM, regulariser)
         row["kernel_mflop"] = flops / 1e6
         row["kernel_gflops"] = flops / (row["parts_ms"]["objective_kernel"] * 1e6)
+        row["serial_kernel_gflops"] = flops / (row["parts_ms"]["objective_kernel_serial"] * 1e6)
         row["step_gflops"] = flops / (row["invlin_ms"]["median"] * 1e6)
         results[regulariser] = row
     results["load_average_at_end"] = load_average()
@@ -596,6 +603,13 @@ def main(argv=None) -> dict:
         row = report["canonical"][regulariser]
         row["kernel_fraction_of_core_peak"] = (row["kernel_gflops"]
                                                / report["fma_peak_gflops_per_core"])
+        # the kernel as the step runs it, on the team: against the peak of the team's cores
+        row["kernel_fraction_of_team_peak"] = (row["kernel_gflops"]
+                                               / (report["fma_peak_gflops_per_core"]
+                                                  * team_size()))
+        # one thread: against one core's peak
+        row["serial_kernel_fraction_of_core_peak"] = (row["serial_kernel_gflops"]
+                                                      / report["fma_peak_gflops_per_core"])
     report["team_size"] = team_size()
     if not args.skip_threading:
         report["parallel_under_load"] = parallel_under_load(args.repeats)
