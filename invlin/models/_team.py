@@ -129,6 +129,14 @@ def team_size() -> int:
     return size if _size_limit is None else min(size, _size_limit)
 
 
+def _post(work, helpers: list[queue.SimpleQueue]) -> None:
+    """Queue ``work`` in the inboxes of ``helpers`` and tell the idle ones (the post counter)."""
+    for inbox in helpers:
+        inbox.put(work)
+    if helpers:
+        _posted[0] += 1
+
+
 def _next_result(finished: queue.SimpleQueue, signal: np.ndarray):
     """The next result a helper queued on ``finished``: taken at once if there, else after a
     spin on ``signal`` (which a helper increments once it has queued its last result and
@@ -164,10 +172,7 @@ def run_chunks(body, count: int) -> None:
                 finished.put(None)
         return signal
 
-    for inbox in helpers:
-        inbox.put(work)
-    if helpers:
-        _posted[0] += 1
+    _post(work, helpers)
     errors = []
     own = 0
     while (ci := claim_next()) < count:
@@ -224,10 +229,7 @@ def run_claimed(body, count: int) -> None:
             finished.put(error)
         return signal
 
-    for inbox in helpers:
-        inbox.put(work)
-    if helpers:
-        _posted[0] += 1
+    _post(work, helpers)
     errors = []
     try:
         done = body(claims)

@@ -109,24 +109,6 @@ def test_helpers_take_chunks_after_any_idle_time(idle):
     assert _helper_takes_a_chunk()
 
 
-def test_concurrent_callers_each_get_every_chunk_once():
-    """Several Python threads share the helpers (jobs queue up in their inboxes)."""
-    failures = []
-
-    def caller(seed):
-        for count in range(1, 40):
-            calls, _ = _record(count + seed % 3)
-            if sorted(calls) != list(range(count + seed % 3)):
-                failures.append((seed, count))
-
-    threads = [threading.Thread(target=caller, args=(seed,)) for seed in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-
-
 # -- bodies that claim their chunks themselves (run_claimed) ----------------------------------------
 #: Turns of the wait in chunk 0 below: seconds, far longer than a helper takes to start.
 _WAIT_TURNS = 10**10
@@ -199,13 +181,24 @@ def test_claimed_chunks_run_on_the_caller_alone_without_compiled_kernels(monkeyp
     assert np.all(hits == 1) and len(set(owner)) == 1
 
 
-def test_concurrent_callers_each_get_every_claimed_chunk_once():
+def _dealt_once(count) -> bool:
+    calls, _ = _record(count)
+    return sorted(calls) == list(range(count))
+
+
+def _claimed_once(count) -> bool:
+    _, hits = _run_claimed(count)
+    return bool(np.all(hits == 1))
+
+
+@pytest.mark.parametrize("runs_every_chunk_once", [_dealt_once, _claimed_once])
+def test_concurrent_callers_each_get_every_chunk_once(runs_every_chunk_once):
+    """Several Python threads share the helpers (jobs queue up in their inboxes)."""
     failures = []
 
     def caller(seed):
         for count in range(1, 30):
-            _, hits = _run_claimed(count + seed % 3)
-            if not np.all(hits == 1):
+            if not runs_every_chunk_once(count + seed % 3):
                 failures.append((seed, count))
 
     threads = [threading.Thread(target=caller, args=(seed,)) for seed in range(4)]
