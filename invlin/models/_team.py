@@ -194,7 +194,9 @@ def claim(claims) -> int:
 
     In compiled kernels an atomic fetch-and-add, so that every index goes to exactly one
     thread. Without compiled kernels (NUMBA_DISABLE_JIT) a plain increment, and
-    :func:`run_claimed` runs the body on the calling thread alone.
+    :func:`run_claimed` runs the body on the calling thread alone. Numba's on-disk cache does
+    not see edits of this function (or of its overload) from the kernels of other modules that
+    call it: after changing it, delete the ``__pycache__`` directories of ``invlin/models``.
     """
     index = int(claims[0])
     claims[0] += 1
