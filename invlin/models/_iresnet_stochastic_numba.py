@@ -51,6 +51,13 @@ def chunk_size(n_points):
 
 
 @kernel
+def n_chunks(n_points):
+    """Number of chunks of :func:`chunk_size` points."""
+    cs = chunk_size(n_points)
+    return (n_points + cs - 1) // cs
+
+
+@kernel
 def _activation(hr, act):
     """(act, act', act'') at hr for tanh (act 0) or softplus (act 1), without overflow."""
     if act == TANH:
@@ -247,7 +254,7 @@ def _regulariser_chunks(W1T, b1, W2, b2, act, mode, x, probes, coefs, claims, es
     slot ci. Returns how many chunks it finished."""
     N = x.shape[0]
     cs = chunk_size(N)
-    count = (N + cs - 1) // cs
+    count = n_chunks(N)
     finished = 0
     while True:
         ci = claim(claims)
@@ -266,13 +273,13 @@ def _regulariser(parallel, W1T, b1, W2, b2, act, mode, x, probes, coefs):
     order per chunk either way, so the results are bitwise identical."""
     B, n, m = W1T.shape
     N = x.shape[0]
-    n_chunks = (N + chunk_size(N) - 1) // chunk_size(N)
+    count = n_chunks(N)
     est = np.empty((N, probes.shape[1]))
-    slots = (np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, m)),
-             np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, n)))
+    slots = (np.zeros((count, B, n, m)), np.zeros((count, B, m)),
+             np.zeros((count, B, n, m)), np.zeros((count, B, n)))
     args = (W1T, b1, W2, b2, act, mode, x, probes, coefs)
     over_claimed(parallel, lambda claims: _regulariser_chunks(*args, claims, est, *slots),
-                 n_chunks)
+                 count)
     return (est, *slots)
 
 
