@@ -16,7 +16,7 @@ from invlin.models.iresnet import IResNet
 from invlin.priors import GaussianMixture
 from invlin.problem import LinearInverseProblem
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason='needs the optional extra "torch": pip install torch==2.13.0 (CPU build)')
 from invlin.adapters.torch import TorchIResNet  # noqa: E402
 
 LOSS_FORMS = [(name, form) for name in LOSSES for form in FORMS

@@ -10,7 +10,7 @@ derivative produced by autograd).
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason='needs the optional extra "torch": pip install torch==2.13.0 (CPU build)')
 
 from invlin.losses import Loss  # noqa: E402
 from invlin.models import DiagonalLinear, DiagonalNet, Linear  # noqa: E402

@@ -7,7 +7,7 @@ import pathlib
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch", reason='needs the optional extra "torch": pip install torch==2.13.0 (CPU build)')
 
 import invlin  # noqa: E402
 from invlin import cli  # noqa: E402

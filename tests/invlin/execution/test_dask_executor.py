@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-pytest.importorskip("distributed")
+pytest.importorskip("distributed", reason='needs the optional extra "dask": pip install -e ".[dask]"')
 
 from invlin.execution import DaskExecutor, LocalExecutor  # noqa: E402
 from invlin.sweep import deterministic_part, load_config, run  # noqa: E402
