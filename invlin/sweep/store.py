@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,12 +32,25 @@ def code_version() -> str:
     return f"{invlin.__version__}+{digest.hexdigest()[:16]}"
 
 
+#: Sub-directory of a store where unreadable cell files are moved.
+DAMAGED_DIR = "damaged"
+
+
+class DamagedCellWarning(UserWarning):
+    """A stored cell file could not be used; it was moved aside and the cell is recomputed."""
+
+
 class ResultStore:
     """Rows of finished cells in ``directory/<key>.json`` (``key = cell.key(code_version)``).
 
     Each row is written atomically (temporary file, then rename) as soon as its cell finishes,
     so an interrupted sweep loses at most the cells that were running; a rerun loads the stored
     rows and computes only the missing cells.
+
+    A stored file that cannot be used (truncated by a partial copy or a full disk, empty, not
+    JSON, or holding the row of other settings than its name's key) is moved to
+    ``directory/damaged/`` with a :class:`DamagedCellWarning` naming it, and its cell counts as
+    not finished: the sweep recomputes it instead of stopping.
     """
 
     def __init__(self, directory, version: str | None = None):
@@ -47,14 +62,53 @@ class ResultStore:
         return self.directory / f"{cell.key(self.version)}.json"
 
     def load(self, cell) -> dict | None:
-        """The stored row of ``cell``, or None if it has not finished with this code."""
+        """The stored row of ``cell``, or None if it has not finished with this code (or its
+        file was damaged: then the file is moved aside with a warning)."""
         path = self.path(cell)
         if not path.exists():
             return None
-        return _decode(json.loads(path.read_text()))
+        try:
+            row = _decode(_read_row(path))
+            problem = _mismatch(row, cell, path.stem)
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        if problem is None:
+            return row
+        moved = self._move_aside(path)
+        warnings.warn(f"damaged sweep cell file {os.fspath(path)} ({problem}); moved to "
+                      f"{os.fspath(moved)}, the cell is computed again",
+                      DamagedCellWarning, stacklevel=2)
+        return None
+
+    def _move_aside(self, path: Path) -> Path:
+        damaged = self.directory / DAMAGED_DIR
+        damaged.mkdir(exist_ok=True)
+        target, n = damaged / path.name, 1
+        while target.exists():
+            target, n = damaged / f"{path.stem}.{n}{path.suffix}", n + 1
+        os.replace(path, target)
+        return target
 
     def save(self, cell, row: dict) -> None:
         atomic_write_text(self.path(cell), json.dumps(_encode(row), sort_keys=False))
+
+
+def _read_row(path: Path) -> dict:
+    row = json.loads(path.read_text())
+    if not isinstance(row, dict):
+        raise ValueError(f"a row is a JSON object, found {type(row).__name__}")
+    return row
+
+
+def _mismatch(row: dict, cell, key: str) -> str | None:
+    """Why ``row`` is not the row of ``cell`` stored under ``key``, or None."""
+    from invlin.sweep.cell import DEFAULTS, Cell
+
+    if row["cell"] != key:
+        return f"its row names the cell {row['cell']!r}"
+    if Cell.from_settings({k: row[k] for k in DEFAULTS}) != cell:
+        return "its settings do not match its key"
+    return None
 
 
 def _encode(row: dict) -> dict:

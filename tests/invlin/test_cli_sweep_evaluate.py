@@ -34,6 +34,21 @@ def test_sweep_runs_then_resumes(tmp_path, capsys):
     assert "2 cells (0 computed, 2 loaded" in capsys.readouterr().out
 
 
+def test_sweep_resumes_from_a_truncated_cell_file(tmp_path, capsys):
+    from invlin.sweep.store import DamagedCellWarning
+
+    config = tmp_path / "sweep.toml"
+    config.write_text(CONFIG)
+    out = tmp_path / "out"
+    assert cli.main(["sweep", str(config), "--out", str(out), "--jobs", "1"]) == 0
+    cell = sorted((out / "cells").glob("*.json"))[0]
+    cell.write_text(cell.read_text()[:46])  # a partial copy
+    with pytest.warns(DamagedCellWarning, match=str(cell)):
+        assert cli.main(["sweep", str(config), "--out", str(out), "--jobs", "1"]) == 0
+    assert "2 cells (1 computed, 1 loaded" in capsys.readouterr().out
+    assert len((out / "table" / "table.csv").read_text().splitlines()) == 3
+
+
 def test_sweep_with_an_error_cell_exits_1(tmp_path, capsys):
     config = tmp_path / "sweep.toml"
     config.write_text(CONFIG.replace('model = "diagonal_net"', 'model = "iresnet"')
@@ -67,7 +82,7 @@ def test_report_to_unwritable_directory_is_a_usage_error(capsys):
 
 
 def test_bad_dask_address_is_a_usage_error(capsys):
-    pytest.importorskip("distributed")
+    pytest.importorskip("distributed", reason='needs the optional extra "dask": pip install -e ".[dask]"')
     assert cli.main(["check", "--quick", "--claim", "approximation-gain",
                      "--dask", "local:0"]) == 2
     assert "worker count N >= 1" in capsys.readouterr().err

@@ -1,6 +1,7 @@
 """Sweeps: configs, deterministic rows, ERROR rows, the store, interrupt and resume."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -198,7 +199,51 @@ def test_table_files_and_dataframe(tmp_path):
     assert len(lines) == 9 and lines[0].startswith("singular_values,delta,prior,")
     first = json.loads((directory / "table.jsonl").read_text().splitlines()[0])
     assert first["to_map"] == result.rows[0]["to_map"]
-    pandas = pytest.importorskip("pandas")
+    pandas = pytest.importorskip("pandas", reason='needs the optional extra "pandas": pip install -e ".[pandas]"')
     frame = result.dataframe()
     assert isinstance(frame, pandas.DataFrame) and frame.shape[0] == 8
     assert frame["to_map"].tolist() == [r["to_map"] for r in result.rows]
+
+
+# A damaged store: each way a cell file can be unusable is repaired (moved aside with a
+# warning naming it, the cell recomputed), and the table comes out complete.
+TWO_CELLS = {**SMALL, "variants": [{"model": "diagonal_net"}],
+             "grid": {"delta": [0.2], "seed": [0, 1]}}
+
+
+def _truncate(path, other):
+    text = path.read_text()
+    path.write_text(text[: len(text) // 2])
+
+
+def _empty(path, other):
+    path.write_text("")
+
+
+def _other_cells_row(path, other):
+    path.write_text(other.read_text())  # valid JSON, but the row of the other cell
+
+
+@pytest.mark.parametrize("damage", [_truncate, _empty, _other_cells_row],
+                         ids=["truncated", "empty", "settings-not-its-key"])
+def test_a_damaged_cell_file_is_moved_aside_and_recomputed(tmp_path, counted, damage):
+    from invlin.sweep.store import DamagedCellWarning
+
+    config = load_config(TWO_CELLS)
+    first = run(config, out=tmp_path, progress=False, figures=False)
+    files = sorted((tmp_path / "cells").glob("*.json"))
+    assert len(files) == 2 and len(counted) == 2
+    damaged = next(p for p in files if p.stem == first.rows[0]["cell"])
+    other = next(p for p in files if p != damaged)
+    damage(damaged, other)
+    counted.clear()
+    with pytest.warns(DamagedCellWarning, match=str(damaged)):
+        again = run(config, out=tmp_path, progress=False, figures=False)
+    assert counted == [config.cells[0]]  # only the damaged cell runs again
+    assert (again.n_loaded, again.n_computed) == (1, 1)
+    assert [p.name for p in (tmp_path / "cells" / "damaged").iterdir()] == [damaged.name]
+    assert deterministic_part(again.rows) == deterministic_part(first.rows)
+    assert len(read_jsonl(tmp_path / "table" / "table.jsonl")) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # repaired: a third run loads both quietly
+        assert run(config, out=tmp_path, progress=False, figures=False).n_loaded == 2
