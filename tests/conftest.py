@@ -31,3 +31,31 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_slow)
         if "benchmark_study" in item.keywords and not config.getoption("--run-benchmarks"):
             item.add_marker(skip_bench)
+
+
+def _clear_memos():
+    """Drop every in-memory memo of ``theory`` and ``invlin``: the claim registry (its claims
+    cache their symbolic results and predictions), the ``lru_cache``d derivations and the
+    predictions lambdified from them."""
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in ("theory", "invlin"):
+            continue
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)) and hasattr(value, "cache_info"):
+                value.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_memo_survives_a_patch(request):
+    """A test that monkeypatches may compute symbolic results under the patch: it starts
+    from empty memos (so it cannot read results computed without its patch) and its memos are
+    dropped afterwards (so no later test reads a result computed under it). Tests without
+    ``monkeypatch`` share the memos, as the library's users do."""
+    if "monkeypatch" not in request.fixturenames:
+        yield
+        return
+    _clear_memos()
+    yield
+    _clear_memos()
