@@ -2,13 +2,16 @@
 
 Applies each mutation of ``MUTATIONS`` (a deliberate error in a formula of ``theory/`` or in a
 loss of ``invlin/losses``) to a private copy of the source tree, runs ``invlin check --quick`` on
-the claims the mutation should break, and reports which mutations SURVIVE (every check still
-PASSes). A verification toolkit whose checks pass with a wrong formula verifies nothing: the goal
-is 0 survivors.
+the claims the mutation should break and, only where every one of those checks still PASSes,
+the mutation's tests (``Mutation.tests``; by default the test module that mirrors the mutated
+file). A mutation SURVIVES when both the checks and the tests miss it. A verification toolkit
+whose checks and tests pass with a wrong formula verifies nothing: the goal is 0 survivors, and
+CI fails on a survivor (``.ci/run``).
 
-The user's working tree is never modified: the tree is copied once into a temporary directory
-(its Numba kernels compile there once; mutations touch no kernel module, so the cache stays
-valid), each mutation edits the copy and is reverted before the next.
+The user's working tree is never modified: the tree (``invlin``, ``theory``, ``tests`` and the
+pytest configuration) is copied once into a temporary directory (its Numba kernels compile there
+once; mutations touch no kernel module, so the cache stays valid), each mutation edits the copy
+and is reverted before the next.
 
 Usage::
 
@@ -40,7 +43,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @dataclass(frozen=True)
 class Mutation:
-    """One deliberate error: replace ``old`` (which must occur exactly once) by ``new``."""
+    """One deliberate error: replace ``old`` (which must occur exactly once) by ``new``.
+
+    ``claims`` are the checks that should break; ``tests`` the test modules run where they do
+    not (default: ``tests/<package>/.../test_<module>.py`` mirroring ``path``).
+    """
 
     id: str
     path: str
@@ -48,13 +55,20 @@ class Mutation:
     new: str
     claims: tuple
     what: str
+    tests: tuple = ()
+
+    def test_paths(self) -> tuple:
+        if self.tests:
+            return self.tests
+        path = Path(self.path)
+        return (str(Path("tests", *path.parts[:-1], f"test_{path.name}")),)
 
 
 MUTATIONS = (
     Mutation("theory-paper-weight-halved", "theory/symbols.py",
              "PAPER_WEIGHT = 2 * delta**2", "PAPER_WEIGHT = delta**2",
              ("logdet-y-gain", "divergence-z-map", "logdet-y-first-order-pm"),
-             "the paper's weight c = 2 delta^2 halved"),
+             "the paper's weight c = 2 delta^2 halved", tests=("tests/theory/test_scalar.py",)),
     Mutation("theory-z-weighted-metric", "theory/scalar.py",
              'return S.a**-2 if form == "z-weighted"', 'return S.a**-1 if form == "z-weighted"',
              ("logdet-z-weighted-first-order", "approximation-gain"),
@@ -109,12 +123,14 @@ MUTATIONS = (
              "cov_t = b_op @ sigma @ b_op.T + delta2 * c_op @ c_op.T",
              "cov_t = b_op @ sigma @ b_op.T + 0.5 * delta2 * c_op @ c_op.T",
              ("linear-reconstruction-operator", "reconstruction-gain-is-pm"),
-             "the noise covariance in the population reconstruction gradient halved"),
+             "the noise covariance in the population reconstruction gradient halved",
+             tests=("tests/invlin/losses/test_loss.py",)),
     Mutation("losses-population-data-term", "invlin/losses/population.py",
              "grad_matrix = 2.0 * metric @ (diff @ second_moment + np.outer(bias, mu))",
              "grad_matrix = 2.0 * metric @ (diff @ second_moment - np.outer(bias, mu))",
              ("linear-divergence-operator", "linear-logdet-operator"),
-             "a sign error in the matrix gradient of the population data term"),
+             "a sign error in the matrix gradient of the population data term",
+             tests=("tests/invlin/losses/test_loss.py",)),
     Mutation("theory-pm-series-tweedie-weight", "theory/higher_order.py",
              "pm = (_T0 * S.a + _EPS * score_y) / S.a",
              "pm = (_T0 * S.a + _EPS * score_y * (1 + _EPS)) / S.a",
@@ -142,9 +158,22 @@ MUTATIONS = (
 
 
 def _copy_tree(destination: Path) -> None:
-    for name in ("invlin", "theory"):
+    for name in ("invlin", "theory", "tests"):
         shutil.copytree(ROOT / name, destination / name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+    for name in ("pyproject.toml", "conftest.py"):
+        shutil.copy2(ROOT / name, destination / name)
+
+
+def _run_tests(tree: Path, tests) -> tuple[bool, str]:
+    """Run ``tests`` (paths relative to the tree) on the tree; return (all passed, summary)."""
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    argv = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:randomly", "-p",
+            "no:cacheprovider", *tests]
+    run = subprocess.run(argv, cwd=tree, env=env, capture_output=True, text=True,
+                         timeout=3600)
+    lines = run.stdout.strip().splitlines()
+    return run.returncode == 0, (lines[-1] if lines else run.stderr.strip()[-200:])
 
 
 def _run_checks(tree: Path, claims, out: Path, seed: int) -> dict:
@@ -190,6 +219,11 @@ def main(argv=None) -> int:
                 print(f"mutation {m.id}: the text to replace occurs {count} times in {m.path} "
                       "(expected once): update MUTATIONS", file=sys.stderr)
                 return 2
+            missing = [t for t in m.test_paths() if not (tree / t.split("::")[0]).exists()]
+            if missing:
+                print(f"mutation {m.id}: no test module {missing}: set Mutation.tests",
+                      file=sys.stderr)
+                return 2
         out = tree / "results.json"
         claims = sorted({c for m in mutations for c in m.claims})
         start = time.perf_counter()
@@ -199,8 +233,8 @@ def main(argv=None) -> int:
         if any(s != "PASS" for s in baseline.values()):
             print(f"the unmutated tree does not pass: {baseline}", file=sys.stderr)
             return 2
-        survivors = []
-        print(f"{'mutation':40s} {'result':9s} {'seconds':>7s}  claims not passing")
+        survivors, by_tests = [], []
+        print(f"{'mutation':40s} {'result':17s} {'seconds':>7s}  what noticed it")
         for m in mutations:
             path = tree / m.path
             original = path.read_text()
@@ -209,16 +243,25 @@ def main(argv=None) -> int:
                 start = time.perf_counter()
                 statuses = _run_checks(tree, None if args.all_claims else m.claims, out,
                                        args.seed)
+                broken = {cid: s for cid, s in statuses.items() if s != "PASS"}
+                if broken:
+                    result = "killed by checks"
+                    noticed = ", ".join(f"{cid} {s}" for cid, s in broken.items())
+                else:
+                    passed, summary = _run_tests(tree, m.test_paths())
+                    result = "SURVIVED" if passed else "killed by tests"
+                    noticed = f"checks all PASS; {' '.join(m.test_paths())}: {summary}"
             finally:
                 path.write_text(original)
-            broken = {cid: s for cid, s in statuses.items() if s != "PASS"}
-            result = "killed" if broken else "SURVIVED"
-            if not broken:
+            if result == "SURVIVED":
                 survivors.append(m.id)
-            print(f"{m.id:40s} {result:9s} {time.perf_counter() - start:7.1f}  "
-                  + ", ".join(f"{cid} {s}" for cid, s in broken.items()))
-        print(f"\n{len(mutations) - len(survivors)} of {len(mutations)} mutations killed, "
-              f"{len(survivors)} survived" + (f": {survivors}" if survivors else ""))
+            elif result == "killed by tests":
+                by_tests.append(m.id)
+            print(f"{m.id:40s} {result:17s} {time.perf_counter() - start:7.1f}  {noticed}")
+        killed = len(mutations) - len(survivors)
+        print(f"\n{killed} of {len(mutations)} mutations killed ({killed - len(by_tests)} by "
+              f"the checks, {len(by_tests)} by the tests), {len(survivors)} survived"
+              + (f": {survivors}" if survivors else ""))
         return 1 if survivors else 0
 
 
