@@ -42,6 +42,10 @@ def _add_run_options(parser: argparse.ArgumentParser, *, default_jobs: int) -> N
                         help="seed of all randomness (default: 0)")
     parser.add_argument("--jobs", type=_positive_int, default=default_jobs, metavar="N",
                         help=f"worker processes; results do not depend on it (default: {default_jobs})")
+    parser.add_argument("--no-cache", dest="cache", action="store_false",
+                        help="derive every symbolic result afresh instead of loading it from "
+                             "the derivation cache (keyed by the source of theory/), and store "
+                             "nothing")
     _add_dask_option(parser)
 
 
@@ -78,9 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output directory (default: ./invlin-report)")
     _add_run_options(report, default_jobs=_default_jobs())
 
-    commands.add_parser("warmup", help="compile and cache all Numba kernels",
+    commands.add_parser("warmup", help="compile and cache all Numba kernels and derivations",
                         description="Call every model's kernels once on tiny inputs so that "
-                                    "Numba compiles them into its on-disk cache.")
+                                    "Numba compiles them into its on-disk cache, and derive "
+                                    "every claim's symbolic result into the derivation cache.")
     _add_sweep_parser(commands)
     _add_evaluate_parser(commands)
     return parser
@@ -125,6 +130,7 @@ def _add_evaluate_parser(commands) -> None:
 
 def _run_options(args) -> list[str]:
     options = ["--quick"] if args.quick else []
+    options += [] if args.cache else ["--no-cache"]
     options += ["--dask", args.dask] if args.dask else []
     return options + ["--seed", str(args.seed), "--jobs", str(args.jobs)]
 
@@ -158,7 +164,7 @@ def _check(args) -> int:
     try:
         with _executor(args) as executor:
             records = verify(args.claims, quick=args.quick, seed=args.seed, jobs=args.jobs,
-                             claims=claims, progress=None, executor=executor)
+                             progress=None, executor=executor, cache=args.cache)
     except _UsageError as exc:
         print(f"invlin check: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -183,7 +189,8 @@ def _report(args) -> int:
     try:
         with _executor(args) as executor:
             document = write_report(args.out, quick=args.quick, seed=args.seed, jobs=args.jobs,
-                                    command=command, progress=None, executor=executor)
+                                    command=command, progress=None, executor=executor,
+                                    cache=args.cache)
     except (OutputDirectoryError, _UsageError) as exc:
         print(f"invlin report: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -202,12 +209,17 @@ def _report(args) -> int:
 
 
 def _warmup(args) -> int:
+    from invlin.verify.derivations import fill_cache
     from invlin.verify.warmup import warmup
 
     start = time.perf_counter()
     for name, seconds in warmup():
         print(f"{name:40s} {seconds:6.2f}s")
-    print(f"kernels compiled and cached in {time.perf_counter() - start:.1f}s")
+    kernels = time.perf_counter() - start
+    print(f"kernels compiled and cached in {kernels:.1f}s")
+    derived, loaded, directory = fill_cache()
+    print(f"symbolic results: {derived} derived, {loaded} already cached, in "
+          f"{time.perf_counter() - start - kernels:.1f}s ({directory})")
     return EXIT_OK
 
 

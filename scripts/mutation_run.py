@@ -178,7 +178,8 @@ def _run_tests(tree: Path, tests) -> tuple[bool, str]:
 
 def _run_checks(tree: Path, claims, out: Path, seed: int) -> dict:
     """Run ``invlin check --quick`` in ``tree``; return {claim id: status} (or raise)."""
-    env = dict(os.environ, PYTHONPATH=str(tree))
+    # the derivation cache in the private tree: every mutation is a new source key anyway
+    env = dict(os.environ, PYTHONPATH=str(tree), INVLIN_CACHE_DIR=str(tree / ".cache"))
     argv = [sys.executable, "-c", "import sys; from invlin.cli import main; "
             "sys.exit(main(sys.argv[1:]))", "check", "--quick", "--seed", str(seed),
             "--json", str(out)]

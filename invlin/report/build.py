@@ -20,7 +20,7 @@ from invlin.verify.runner import claim_tasks
 
 def write_report(out, *, quick: bool = False, seed: int = 0, jobs: int = 1, command: str,
                  claim_ids=None, claims=None, registry=None, studies=None,
-                 progress: bool | None = None, executor=None) -> dict:
+                 progress: bool | None = None, executor=None, cache: bool | None = None) -> dict:
     """Write report.md, report.html, results.json and the PNG figures into ``out``.
 
     Parameters
@@ -30,7 +30,7 @@ def write_report(out, *, quick: bool = False, seed: int = 0, jobs: int = 1, comm
         replaces ``out`` only once the report is complete, so an interrupted run never leaves a
         half-written report that looks complete (an existing ``out`` is replaced as a whole).
         Figures go to ``out/figures`` (claims) and ``out/studies/<name>`` (studies).
-    quick, seed, jobs, claim_ids, claims, registry
+    quick, seed, jobs, claim_ids, claims, registry, cache
         As in :func:`invlin.verify.verify`.
     command : str
         The shell command that reproduces the report (recorded in it).
@@ -59,7 +59,7 @@ def write_report(out, *, quick: bool = False, seed: int = 0, jobs: int = 1, comm
         start = time.perf_counter()
         modules = available_studies() if studies is None else studies
         claim_func, claim_items = claim_tasks(claim_ids, quick=quick, seed=seed, claims=claims,
-                                              registry=registry)
+                                              registry=registry, cache=cache)
         study_func = partial(_study_task, directory=temp / "studies", seed=seed, quick=quick)
         # One pool for both, the studies first (toy2d, the longest task, leads): separate pools
         # would leave a worker idle behind each pool's longest task.

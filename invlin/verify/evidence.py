@@ -149,6 +149,7 @@ class ClaimRecord:
     symbolic_status: str | None = None
     symbolic_evidence: dict = field(default_factory=dict)
     symbolic_error: str | None = None
+    symbolic_source: str = "derived"
     checks: list = field(default_factory=list)
     status: str = "ERROR"
     reason: str = ""
@@ -171,7 +172,7 @@ class ClaimRecord:
             "latex": self.latex, "assumptions": [str(a) for a in self.assumptions],
             "expected_status": self.expected_status, "symbolic_status": self.symbolic_status,
             "symbolic_evidence": _jsonable(self.symbolic_evidence),
-            "symbolic_error": self.symbolic_error,
+            "symbolic_error": self.symbolic_error, "symbolic_source": self.symbolic_source,
             "checks": [c.to_dict() for c in self.checks], "status": self.status,
             "reason": self.reason, "seed": self.seed, "seconds": self.seconds,
         }

@@ -12,6 +12,7 @@ import numpy as np
 from invlin._validation import positive_int
 from invlin.execution.local import LocalExecutor
 from invlin.progress import ProgressBar
+from invlin.verify import derivations
 from invlin.verify.evidence import CheckOutcome, ClaimRecord, NumericEvidence, _jsonable
 from invlin.verify.registry import REGISTRY, SkipCheck
 
@@ -55,7 +56,7 @@ def select_claims(claims: list, claim_ids) -> list:
 
 def verify(claim_ids=None, *, quick: bool = False, seed: int = 0, jobs: int = 1,
            claims=None, registry=None, progress: bool | None = False,
-           executor=None) -> list[ClaimRecord]:
+           executor=None, cache: bool | None = None) -> list[ClaimRecord]:
     """Check claims symbolically and numerically.
 
     Parameters
@@ -82,6 +83,11 @@ def verify(claim_ids=None, *, quick: bool = False, seed: int = 0, jobs: int = 1,
         and registry a task carries only (claim id, seed, quick) and the worker loads the
         claim itself, so any executor works; custom ``claims``/``registry`` (test fakes) are
         shipped with the task, which forked local workers inherit.
+    cache : bool or None
+        Load the project's claims' symbolic results from the derivation cache, and store the
+        ones derived (:mod:`invlin.verify.derivations`; default: on unless
+        ``INVLIN_DERIVATION_CACHE=off``). Each record says whether its result was
+        ``"derived"`` or ``"loaded"``. Custom ``claims`` never use the cache.
 
     Returns
     -------
@@ -98,7 +104,7 @@ def verify(claim_ids=None, *, quick: bool = False, seed: int = 0, jobs: int = 1,
     """
     jobs = positive_int(jobs, "jobs")
     func, items = claim_tasks(claim_ids, quick=quick, seed=seed, claims=claims,
-                              registry=registry)
+                              registry=registry, cache=cache)
     if executor is None:
         executor = LocalExecutor(jobs)
     with ProgressBar(len(items), "checking claims", enabled=progress) as bar:
@@ -109,7 +115,7 @@ def verify(claim_ids=None, *, quick: bool = False, seed: int = 0, jobs: int = 1,
 
 
 def claim_tasks(claim_ids=None, *, quick: bool = False, seed: int = 0, claims=None,
-                registry=None) -> tuple:
+                registry=None, cache: bool | None = None) -> tuple:
     """The tasks :func:`verify` hands its executor: ``func(item)`` for each item gives one
     claim's ClaimRecord, in the order of the selected claims (parameters as in
     :func:`verify`). ``invlin report`` runs them in one pool with the studies."""
@@ -118,25 +124,37 @@ def claim_tasks(claim_ids=None, *, quick: bool = False, seed: int = 0, claims=No
     default_claims = claims is None and registry is None
     if claims is None:
         claims = load_claims()
+    if cache is None:
+        cache = derivations.enabled()
+    if default_claims and cache:
+        # here, so that forked local workers inherit the restored results
+        derivations.restore_all(claims, derivations.DerivationCache())
     if registry is None:
         import invlin.verify.checks  # noqa: F401  (registers the project's checks)
 
         registry = REGISTRY
     selected = select_claims(claims, claim_ids)
     if default_claims:
-        return _run_project_claim, [(claim.id, int(seed), bool(quick)) for claim in selected]
+        return _run_project_claim, [(claim.id, int(seed), bool(quick), bool(cache))
+                                    for claim in selected]
     return (partial(_run_claim, {"claims": selected, "registry": registry,
-                                 "quick": bool(quick), "seed": int(seed)}),
+                                 "quick": bool(quick), "seed": int(seed), "cache": None}),
             list(range(len(selected))))
 
 
 def _run_project_claim(task: tuple) -> ClaimRecord:
     """One claim of the project's registry by id (the task a remote worker receives)."""
-    claim_id, seed, quick = task
+    claim_id, seed, quick, use_cache = task
+    claims = load_claims()
+    cache = None
+    if use_cache:
+        # before the checks are imported: some take predictions of other claims at import
+        cache = derivations.DerivationCache()
+        derivations.restore_all(claims, cache)
     import invlin.verify.checks  # noqa: F401  (registers the project's checks)
 
-    claims = select_claims(load_claims(), [claim_id])
-    return _run_claim({"claims": claims, "registry": REGISTRY, "quick": quick, "seed": seed}, 0)
+    return _run_claim({"claims": select_claims(claims, [claim_id]), "registry": REGISTRY,
+                       "quick": quick, "seed": seed, "cache": cache}, 0)
 
 
 def _run_claim(work: dict, index: int) -> ClaimRecord:
@@ -160,12 +178,16 @@ def _run_claim_checks(work: dict, index: int) -> ClaimRecord:
     seed, quick = work["seed"], work["quick"]
     start = time.perf_counter()
     record = ClaimRecord(id=claim.id, seed=claim_seed(seed, claim.id))
+    cache = None
     try:
         record.title = str(getattr(claim, "title", ""))
         record.statement = str(getattr(claim, "statement", ""))
         record.latex = str(getattr(claim, "latex", ""))
         record.assumptions = [str(a) for a in getattr(claim, "assumptions", ()) or ()]
         record.expected_status = str(claim.expected_status)
+        cache = work["cache"] if derivations.cacheable(claim) else None
+        record.symbolic_source = derivations.LOADED if cache and claim.restored else (
+            derivations.DERIVED)
         _symbolic(claim, record)
     except Exception:  # noqa: BLE001 - any failure of a claim is reported, never hidden
         record.symbolic_error = traceback.format_exc()
@@ -173,6 +195,8 @@ def _run_claim_checks(work: dict, index: int) -> ClaimRecord:
         if quick and not check.quick:
             continue
         record.checks.append(_numeric(check, seed, quick))
+    if cache and not claim.restored and not record.symbolic_error:
+        cache.store_or_warn(claim)
     record.status, record.reason = decide(record, registered=bool(
         work["registry"].checks_for(claim.id)), quick=quick)
     record.seconds = time.perf_counter() - start

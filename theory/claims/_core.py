@@ -114,6 +114,25 @@ class Claim:
         """Dict of SymPy expressions the numeric side can lambdify (empty if none)."""
         return {} if self._prediction is None else dict(self._prediction())
 
+    @property
+    def has_result(self) -> bool:
+        """Whether the symbolic result is at hand (checked, or restored) in this process."""
+        return "_result" in self.__dict__
+
+    @property
+    def restored(self) -> bool:
+        """Whether the symbolic result was restored (:meth:`restore`), not derived here."""
+        return self.__dict__.get("_restored", False)
+
+    def restore(self, result, prediction) -> None:
+        """Take a symbolic result and prediction computed earlier from the same source (e.g.
+        from a disk cache keyed by the source of ``theory/``) instead of deriving them."""
+        if not isinstance(result, ClaimResult) or result.claim_id != self.id:
+            raise ValueError(f"not a result of claim {self.id!r}: {result!r}")
+        self.__dict__["_result"] = result
+        self.__dict__["prediction"] = dict(prediction)
+        self.__dict__["_restored"] = True
+
     def to_dict(self):
         return {
             "id": self.id,

@@ -1,0 +1,226 @@
+"""The derivation cache: claims' symbolic results on disk, keyed by the source of ``theory/``.
+
+A claim's symbolic check and its predictions (the SymPy expressions the numeric side
+lambdifies) are pure functions of the code in ``theory/`` and of SymPy. Re-deriving them on
+every run costs about half of ``invlin check --quick``; like Numba's kernel cache, this module
+stores them on disk and loads them on the next run.
+
+- **Key.** One directory per *source key*: a SHA-256 of every ``.py`` file of ``theory/``
+  (path and bytes), the SymPy version and the Python version. Any edit of ``theory/`` (a
+  mutation of the mutation run included) gives a new key, so no result derived from other
+  source is ever read. (Everything is invalidated on any edit: simple and correct.)
+- **Entries.** ``<key>/<claim id>.pickle`` holds the :class:`theory.claims.ClaimResult` and the
+  prediction dict. Writes are atomic (temporary file, then ``os.replace``), so concurrent
+  writers (``--jobs``, Dask workers) leave a whole entry or none. An entry that cannot be read
+  is moved aside, a :class:`DerivationCacheWarning` names it, and the claim is derived again.
+- **Location.** ``$INVLIN_CACHE_DIR/derivations`` if set, else the user cache directory
+  (``$XDG_CACHE_HOME/invlin`` or ``~/.cache/invlin`` on Linux, ``~/Library/Caches/invlin`` on
+  macOS, ``%LOCALAPPDATA%\\invlin\\Cache`` on Windows): never inside the source tree. Older
+  source keys beyond the :data:`KEEP` most recently used are removed.
+- **Off switch.** ``INVLIN_DERIVATION_CACHE=off`` (or ``--no-cache`` on the command line)
+  derives everything afresh and stores nothing. The test suite runs with it off, since a test
+  that monkeypatches ``theory`` computes results that do not follow from its source (the
+  cache's own tests turn it on in temporary directories).
+
+The key sees the source files only: a result computed in a process that has patched
+``theory`` at run time would be stored under the unpatched source's key. Run such
+experiments with the cache off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import platform
+import shutil
+import sys
+import tempfile
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+#: Environment variable that overrides the cache's root directory.
+CACHE_DIR_VARIABLE = "INVLIN_CACHE_DIR"
+#: Environment variable that turns the derivation cache off (``off``, ``0``, ``no``, ``false``).
+SWITCH_VARIABLE = "INVLIN_DERIVATION_CACHE"
+#: Source keys kept (most recently used first); older ones are deleted when a key is created.
+KEEP = 4
+#: How a claim's symbolic result was obtained in this run.
+DERIVED, LOADED = "derived", "loaded"
+
+
+class DerivationCacheWarning(UserWarning):
+    """A cache entry could not be read; it was moved aside and the claim is derived again."""
+
+
+def enabled() -> bool:
+    """Whether the derivation cache is on (``INVLIN_DERIVATION_CACHE`` is not off)."""
+    return os.environ.get(SWITCH_VARIABLE, "on").strip().lower() not in ("off", "0", "no",
+                                                                          "false")
+
+
+def cache_root() -> Path:
+    """The directory of invlin's caches (see the module docstring)."""
+    override = os.environ.get(CACHE_DIR_VARIABLE)
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+        return base / "invlin" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "invlin"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "invlin"
+
+
+@lru_cache(maxsize=1)
+def source_key() -> str:
+    """SHA-256 (hex, 24 digits) of ``theory/``'s source files, SymPy's and Python's versions.
+
+    Computed once per process: an edit of ``theory/`` takes effect in a new process (as for any
+    imported module).
+    """
+    import sympy
+
+    import theory
+
+    root = Path(theory.__file__).parent
+    digest = hashlib.sha256(f"sympy {sympy.__version__}; python "
+                            f"{platform.python_version()}".encode())
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:24]
+
+
+class DerivationCache:
+    """Claims' symbolic results and predictions stored under one source key.
+
+    Parameters
+    ----------
+    directory : path, optional
+        The ``derivations`` directory (default ``cache_root() / "derivations"``).
+    key : str, optional
+        The source key (default :func:`source_key`).
+    """
+
+    def __init__(self, directory=None, key: str | None = None):
+        self.root = Path(directory) if directory is not None else cache_root() / "derivations"
+        self.key = source_key() if key is None else key
+        self.directory = self.root / self.key
+
+    def path(self, claim_id: str) -> Path:
+        return self.directory / f"{claim_id}.pickle"
+
+    def load(self, claim) -> bool:
+        """Restore ``claim``'s symbolic result and prediction from the cache; True if found."""
+        path = self.path(claim.id)
+        try:
+            with open(path, "rb") as file:
+                entry = pickle.load(file)
+        except FileNotFoundError:
+            return False
+        except Exception as exc:  # noqa: BLE001 - any unreadable entry is rebuilt
+            return self._damaged(path, f"{type(exc).__name__}: {exc}")
+        problem = _invalid(entry, claim.id)
+        if problem:
+            return self._damaged(path, problem)
+        claim.restore(entry["result"], entry["prediction"])
+        return True
+
+    def store(self, claim) -> None:
+        """Write ``claim``'s symbolic result and prediction (derived now if not yet)."""
+        entry = {"result": claim.check(), "prediction": dict(claim.prediction)}
+        new_key = not self.directory.exists()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if new_key:
+            self._prune()
+        handle, temp = tempfile.mkstemp(prefix=f".{claim.id}.", suffix=".tmp",
+                                        dir=self.directory)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                pickle.dump(entry, file, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, self.path(claim.id))
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        os.utime(self.directory)  # marks the key as recently used (for _prune)
+
+    def store_or_warn(self, claim) -> bool:
+        """:meth:`store`, with a :class:`DerivationCacheWarning` instead of an exception (an
+        unwritable cache directory, a prediction that raises) so that the run goes on."""
+        try:
+            self.store(claim)
+        except Exception as exc:  # noqa: BLE001 - the cache is an optimisation, never fatal
+            warnings.warn(f"derivation of {claim.id!r} not cached in "
+                          f"{os.fspath(self.directory)}: {type(exc).__name__}: {exc}",
+                          DerivationCacheWarning, stacklevel=2)
+            return False
+        return True
+
+    def _damaged(self, path: Path, problem: str) -> bool:
+        aside = path.with_name(f"{path.name}.damaged")
+        try:
+            os.replace(path, aside)
+        except OSError:
+            aside = None
+        warnings.warn(f"unreadable derivation cache entry {os.fspath(path)} ({problem}); "
+                      + (f"moved to {os.fspath(aside)}, " if aside else "")
+                      + "the claim is derived again", DerivationCacheWarning, stacklevel=3)
+        return False
+
+    def _prune(self) -> None:
+        keys = sorted((p for p in self.root.iterdir() if p.is_dir()),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in [p for p in keys if p != self.directory][KEEP - 1:]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _invalid(entry, claim_id: str) -> str | None:
+    from theory.claims import ClaimResult
+
+    if not isinstance(entry, dict) or set(entry) != {"result", "prediction"}:
+        return "not a derivation entry"
+    if not isinstance(entry["result"], ClaimResult) or entry["result"].claim_id != claim_id:
+        return f"not the result of claim {claim_id!r}"
+    if not isinstance(entry["prediction"], dict):
+        return "its prediction is not a dict"
+    return None
+
+
+def cacheable(claim) -> bool:
+    """Whether ``claim`` is a :class:`theory.claims.Claim` (stand-ins are never cached)."""
+    from theory.claims import Claim
+
+    return isinstance(claim, Claim)
+
+
+def restore_all(claims, cache: DerivationCache) -> int:
+    """Restore every claim of ``claims`` found in ``cache`` (and not at hand already); return
+    how many were restored."""
+    return sum(cache.load(claim) for claim in claims
+               if cacheable(claim) and not claim.has_result)
+
+
+def fill_cache(directory=None) -> tuple[int, int, Path]:
+    """Derive every claim of ``theory.claims`` that is not cached yet, and store it.
+
+    Returns
+    -------
+    (derived, loaded, directory) : (int, int, Path)
+        How many were derived now, how many were cached already, and the entries' directory.
+        With the cache off (``INVLIN_DERIVATION_CACHE=off``) nothing is derived or stored.
+    """
+    from theory import claims as registry
+
+    cache = DerivationCache(directory)
+    if not enabled():
+        return 0, 0, cache.directory
+    claims = registry.all()
+    loaded = restore_all(claims, cache)
+    derived = 0
+    for claim in claims:
+        if not cache.path(claim.id).is_file():
+            cache.store(claim)
+            derived += 1
+    return derived, loaded, cache.directory
