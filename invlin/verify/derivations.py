@@ -114,33 +114,68 @@ class DerivationCache:
 
     def load(self, claim) -> bool:
         """Restore ``claim``'s symbolic result and prediction from the cache; True if found."""
-        path = self.path(claim.id)
-        try:
-            with open(path, "rb") as file:
-                entry = pickle.load(file)
-        except FileNotFoundError:
+        entry = self._read(self.path(claim.id), lambda entry: _invalid(entry, claim.id))
+        if entry is None:
             return False
-        except Exception as exc:  # noqa: BLE001 - any unreadable entry is rebuilt
-            return self._damaged(path, f"{type(exc).__name__}: {exc}")
-        problem = _invalid(entry, claim.id)
-        if problem:
-            return self._damaged(path, problem)
         claim.restore(entry["result"], entry["prediction"])
         return True
 
     def store(self, claim) -> None:
         """Write ``claim``'s symbolic result and prediction (derived now if not yet)."""
-        entry = {"result": claim.check(), "prediction": dict(claim.prediction)}
+        self._write(self.path(claim.id),
+                    {"result": claim.check(), "prediction": dict(claim.prediction)})
+
+    def call(self, func, *args):
+        """``func(*args)`` for a pure function of ``theory`` (a derivation the numeric side
+        evaluates, e.g. ``theory.linear.pm_operator`` at a setting), through the cache: the
+        entry is keyed by the source key, the function's qualified name and ``repr(args)``."""
+        if "<" in func.__qualname__:  # a lambda or a local function: no stable name
+            raise ValueError(f"derivations are cached for module-level functions only, got "
+                             f"{func.__qualname__!r}")
+        name = f"{func.__module__}.{func.__qualname__}{args!r}"
+        path = self.directory / "calls" / f"{hashlib.sha256(name.encode()).hexdigest()[:32]}.pickle"
+        entry = self._read(path, lambda entry: None if isinstance(entry, dict) and entry.get(
+            "call") == name else "not the entry of this call")
+        if entry is not None:
+            return entry["value"]
+        value = func(*args)
+        try:
+            self._write(path, {"call": name, "value": value})
+        except OSError as exc:
+            warnings.warn(f"derivation {name} not cached: {exc}", DerivationCacheWarning,
+                          stacklevel=2)
+        return value
+
+    def _read(self, path: Path, invalid):
+        """The unpickled entry at ``path``, or None if absent or damaged (then moved aside,
+        with a warning); ``invalid(entry)`` says what is wrong with an entry, or None."""
+        try:
+            with open(path, "rb") as file:
+                entry = pickle.load(file)
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # noqa: BLE001 - any unreadable entry is rebuilt
+            self._damaged(path, f"{type(exc).__name__}: {exc}")
+            return None
+        problem = invalid(entry)
+        if problem:
+            self._damaged(path, problem)
+            return None
+        return entry
+
+    def _write(self, path: Path, entry) -> None:
+        """Pickle ``entry`` to ``path`` atomically (temporary file in the same directory, then
+        ``os.replace``)."""
         new_key = not self.directory.exists()
-        self.directory.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         if new_key:
             self._prune()
-        handle, temp = tempfile.mkstemp(prefix=f".{claim.id}.", suffix=".tmp",
-                                        dir=self.directory)
+        handle, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp",
+                                        dir=path.parent)
         try:
             with os.fdopen(handle, "wb") as file:
                 pickle.dump(entry, file, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, self.path(claim.id))
+            os.replace(temp, path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
@@ -158,7 +193,7 @@ class DerivationCache:
             return False
         return True
 
-    def _damaged(self, path: Path, problem: str) -> bool:
+    def _damaged(self, path: Path, problem: str) -> None:
         aside = path.with_name(f"{path.name}.damaged")
         try:
             os.replace(path, aside)
@@ -166,8 +201,7 @@ class DerivationCache:
             aside = None
         warnings.warn(f"unreadable derivation cache entry {os.fspath(path)} ({problem}); "
                       + (f"moved to {os.fspath(aside)}, " if aside else "")
-                      + "the claim is derived again", DerivationCacheWarning, stacklevel=3)
-        return False
+                      + "derived again", DerivationCacheWarning, stacklevel=4)
 
     def _prune(self) -> None:
         keys = sorted((p for p in self.root.iterdir() if p.is_dir()),
@@ -193,6 +227,13 @@ def cacheable(claim) -> bool:
     from theory.claims import Claim
 
     return isinstance(claim, Claim)
+
+
+def derived(func, *args):
+    """``func(*args)`` through the derivation cache when it is on (:meth:`DerivationCache.call`),
+    else computed. For pure functions of ``theory`` whose arguments have a faithful ``repr``
+    (numbers, strings, nested lists of them)."""
+    return DerivationCache().call(func, *args) if enabled() else func(*args)
 
 
 def restore_all(claims, cache: DerivationCache) -> int:

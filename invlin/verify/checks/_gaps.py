@@ -12,6 +12,7 @@ import numpy as np
 from invlin.estimators import posterior_mean
 from invlin.verify.checks._gains import convergence_bound, gaussian_problem, population_gains
 from invlin.verify.checks._tolerances import EPS
+from invlin.verify.derivations import derived
 from invlin.verify.evidence import FigureSpec, NumericEvidence, Series
 from theory import symbols
 from theory.series import leading_order, order_in
@@ -46,8 +47,9 @@ def gap_evidence(loss, form, gap_expr, *, quick):
     deltas = np.geomspace(0.02, 0.16, 4 if quick else 8)
     gaps, bounds = measured_gaps(loss, form, deltas)
     expected = evaluate(gap_expr, a=A, s=PRIOR_STD, delta=deltas)
-    lead = leading_order(gap_expr.subs({symbols.a: A, symbols.s: PRIOR_STD}))
-    power = int(order_in(gap_expr.subs({symbols.a: A, symbols.s: PRIOR_STD})))
+    at_setting = gap_expr.subs({symbols.a: A, symbols.s: PRIOR_STD})
+    lead = derived(leading_order, at_setting)
+    power = int(derived(order_in, at_setting))
     slope = np.polyfit(np.log(deltas), np.log(np.abs(gaps)), 1)[0]
     exact_slope = np.polyfit(np.log(deltas), np.log(np.abs(expected)), 1)[0]
     fine = np.geomspace(deltas[0], deltas[-1], 100)

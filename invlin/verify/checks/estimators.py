@@ -11,6 +11,7 @@ from invlin.priors import Gaussian, GaussianMixture
 from invlin.problem import LinearInverseProblem
 from invlin.verify.checks._discrimination import discrimination_evidence
 from invlin.verify.checks._tolerances import rounding
+from invlin.verify.derivations import derived
 from invlin.verify.evidence import NumericEvidence
 from invlin.verify.registry import numeric_check
 from theory import symbols
@@ -69,7 +70,7 @@ def tweedie_mixture(rng, quick):
 def _theory_affine(operator, problem, prior):
     """theory.linear's ``operator(A, Sigma, mu) = (W, w)`` at the problem's noise level, as
     float arrays: the estimator x(y) = W y + w."""
-    W, w = operator(problem.A.tolist(), prior.covariance.tolist(), prior.mean.tolist())
+    W, w = derived(operator, problem.A.tolist(), prior.covariance.tolist(), prior.mean.tolist())
     values = {symbols.delta: problem.delta}
     return (np.array(W.subs(values).evalf(), dtype=float),
             np.array(w.subs(values).evalf(), dtype=float).ravel())

@@ -22,6 +22,7 @@ from invlin.training import train
 from invlin.verify.checks._discrimination import discrimination_evidence, rms
 from invlin.verify.checks._sample_fit import fit_empirical, rqmc_samples
 from invlin.verify.checks._tolerances import EPS
+from invlin.verify.derivations import derived
 from invlin.verify.evidence import NumericEvidence
 from invlin.verify.registry import numeric_check
 from theory import symbols
@@ -38,7 +39,8 @@ def _problem():
 
 def _theory_operator(loss, form):
     """theory.linear.optimal_operator at this setting, as float arrays (K, b)."""
-    K, b = theory.linear.optimal_operator(loss, form, A.tolist(), COV.tolist(), MEAN.tolist())
+    K, b = derived(theory.linear.optimal_operator, loss, form, A.tolist(), COV.tolist(),
+                   MEAN.tolist())
     values = {symbols.delta: DELTA}
     return (np.array(K.subs(values).evalf(), dtype=float),
             np.array(b.subs(values).evalf(), dtype=float).ravel())

@@ -146,3 +146,28 @@ def test_an_edit_of_theory_is_caught_with_a_warm_cache(tmp_path):
     assert text.count("value -= c * sp.log(k)") == 1
     scalar.write_text(text.replace("value -= c * sp.log(k)", "value -= c * sp.log(k) / 2"))
     assert _status_in(tree, cache, load) == ["False", "refuted"]
+
+
+def test_a_cached_derivation_call_returns_what_the_function_does(cache_dir):
+    import theory.linear
+
+    args = ([[1.0, 0.5], [0.0, 2.0]], [[1.0, 0.0], [0.0, 0.25]], [0.5, -1.0])
+    computed = theory.linear.pm_operator(*args)
+    first = derivations.derived(theory.linear.pm_operator, *args)
+    assert len(list((cache_dir / "calls").iterdir())) == 1
+    again = derivations.derived(theory.linear.pm_operator, *args)  # read from disk
+    assert first == computed and again == computed
+    other = derivations.derived(theory.linear.map_operator, *args)  # another entry
+    assert len(list((cache_dir / "calls").iterdir())) == 2 and other == (
+        theory.linear.map_operator(*args))
+    (entry,) = [p for p in (cache_dir / "calls").iterdir() if p.stat().st_size
+                and derivations.DerivationCache()._read(p, lambda e: None)["call"].startswith(
+                    "theory.linear.pm_operator")]
+    entry.write_bytes(b"")
+    with pytest.warns(DerivationCacheWarning, match=str(entry)):
+        assert derivations.derived(theory.linear.pm_operator, *args) == computed
+
+
+def test_a_lambda_has_no_stable_name_and_is_refused(cache_dir):
+    with pytest.raises(ValueError, match="module-level functions only"):
+        derivations.derived(lambda x: x, 1)
