@@ -166,6 +166,8 @@ def _run_claim_checks(work: dict, index: int) -> ClaimRecord:
         record.latex = str(getattr(claim, "latex", ""))
         record.assumptions = [str(a) for a in getattr(claim, "assumptions", ()) or ()]
         record.expected_status = str(claim.expected_status)
+        verdict = getattr(claim, "verdict", None)
+        record.verdict = None if verdict is None else dict(verdict.to_dict())
         _symbolic(claim, record)
     except Exception:  # noqa: BLE001 - any failure of a claim is reported, never hidden
         record.symbolic_error = traceback.format_exc()
