@@ -21,7 +21,7 @@ from invlin.report.tables import evidence_rows, format_number, run_rows
 _CSS = """
 *{box-sizing:border-box}
 body{font-family:sans-serif;margin:0;color:#222;line-height:1.4}
-main{max-width:1180px;margin:0 auto;padding:0.5em 1.5em 3em}
+main{max-width:1180px;margin:0 auto;padding:0.5em 1.5em 3em;overflow-wrap:break-word}
 h1{margin:0.6em 0 0.2em}h2{border-bottom:1px solid #ddd;padding-bottom:0.15em;margin-top:1.6em}
 nav.toc{font-size:0.9em;background:#f6f6f6;padding:0.4em 0.8em;border-radius:4px}
 nav.toc a{margin-right:0.9em}nav.toc details{margin-top:0.3em}
@@ -60,6 +60,11 @@ def _math(latex: str) -> str:
     if uri is None:
         return f"<code>{html.escape(latex)}</code>"
     return f'<img class="math" alt="{html.escape(latex)}" src="{uri}">'
+
+
+def _formula(latex: str) -> str:
+    note = verdicts.too_long(latex)
+    return f"<i>{html.escape(note)}</i>" if note else _math(latex)
 
 
 def _table(columns, rows) -> str:
@@ -208,7 +213,7 @@ def _claim(root: Path, claim: dict) -> str:
         out.append("<ol class='steps'>" + "".join(
             f"<li><span class='role role-{s['role']}'>{s['role']}</span>"
             f"<span class='label'>{html.escape(s['label'])}</span>"
-            + (f"<span class='formula'>{_math(s['latex'])}</span>" if s["latex"] else "")
+            + (f"<span class='formula'>{_formula(s['latex'])}</span>" if s["latex"] else "")
             + "</li>" for s in steps) + "</ol>")
     if claim["symbolic_error"]:
         out.append(f"<pre>{html.escape(claim['symbolic_error'])}</pre>")

@@ -111,7 +111,8 @@ def _claim_section(claim: dict) -> list[str]:
     out += [f"Symbolic check: **{claim['symbolic_status']}** (expected "
             f"{claim['expected_status']}). Steps, in the order of the derivation:", ""]
     for number, step in enumerate(verdicts.symbolic_steps(claim), 1):
-        formula = f" $`{step['latex']}`$" if step["latex"] else ""
+        formula = (f" {verdicts.too_long(step['latex']) or '$`' + step['latex'] + '`$'}"
+                   if step["latex"] else "")
         out.append(f"{number}. *{step['role']}* - {step['label']}:{formula}")
     out.append("")
     if claim["symbolic_error"]:

@@ -122,6 +122,19 @@ def study_support(document: dict, claim_id: str) -> list[tuple[str, int, int]]:
     return out
 
 
+#: Formulas longer than this (LaTeX characters) are not shown in the human-readable files: they
+#: are multiplied-out residuals (up to 8,000 characters) that no reader reads; the step's label
+#: says what simplifies, and results.json keeps the formula.
+MAX_FORMULA = 600
+
+
+def too_long(latex: str) -> str | None:
+    """The note shown instead of a formula longer than :data:`MAX_FORMULA`, else None."""
+    if len(latex) <= MAX_FORMULA:
+        return None
+    return f"(formula of {len(latex):,} characters, in results.json)"
+
+
 def symbolic_steps(claim: dict) -> list[dict]:
     """The symbolic evidence as labelled steps, in the order of the derivation.
 
