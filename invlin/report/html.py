@@ -161,6 +161,12 @@ def _verdict_section(document: dict) -> str:
                    f"<p class='more'><i>{html.escape(explanation)}</i></p><ul class='verdict'>")
         out += [_verdict_line(document, claim) for claim in members]
         out.append("</ul>")
+    studies = verdicts.studies_line(document)
+    if studies:
+        out.append(f"<h3 id='verdict-studies'>Studies ({len(studies)})</h3><ul class='verdict'>"
+                   + "".join(f"<li><a href='#study-{name}'>{html.escape(title)}</a>: "
+                             f"{_status(status)}, {html.escape(checks)}.</li>"
+                             for name, title, status, checks in studies) + "</ul>")
     out.append("</section>")
     return "\n".join(out)
 

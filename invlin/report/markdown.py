@@ -72,6 +72,11 @@ def _verdict_section(document: dict) -> list[str]:
         for claim in members:
             out += _verdict_line(document, claim)
         out.append("")
+    studies = verdicts.studies_line(document)
+    if studies:
+        out += [f"### Studies ({len(studies)})", ""]
+        out += [f"- [{title}](#study-{name}): **{status}**, {checks}."
+                for name, title, status, checks in studies] + [""]
     return out
 
 

@@ -135,6 +135,18 @@ def too_long(latex: str) -> str | None:
     return f"(formula of {len(latex):,} characters, in results.json)"
 
 
+def studies_line(document: dict) -> list[tuple[str, str, str, str]]:
+    """(name, title, status, checks) per study: checks as 'passed/counted checks passed' or
+    'no checks'."""
+    out = []
+    for study in document.get("studies", []):
+        checks = study.get("checks", [])
+        passed = sum(bool(c.get("passed")) for c in checks)
+        out.append((study["name"], study.get("title") or study["name"], study["status"],
+                    f"{passed}/{len(checks)} checks passed" if checks else "no checks"))
+    return out
+
+
 def symbolic_steps(claim: dict) -> list[dict]:
     """The symbolic evidence as labelled steps, in the order of the derivation.
 

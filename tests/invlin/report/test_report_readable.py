@@ -186,6 +186,15 @@ def test_verdict_lines_carry_the_claims_plain_statement_and_reason(real_report):
     assert "Breaks at order delta^4; measured: RMS" in first
 
 
+def test_verdict_section_lists_every_study_with_its_status(real_report):
+    out, _ = real_report
+    groups = _markdown_groups((out / "report.md").read_text())
+    assert "[A wide study](#study-wide_study): **OK**, no checks." in groups["Studies"]
+    html_text = (out / "report.html").read_text()
+    verdict = html_text.split("<section id='verdict'>", 1)[1].split("</section>", 1)[0]
+    assert "<a href='#study-wide_study'>A wide study</a>: <span class='OK'>OK</span>" in verdict
+
+
 def test_confirmed_refutation_and_failed_check_are_told_apart(fake_report):
     out, document = fake_report
     status = {c["id"]: c["status"] for c in document["claims"]}
