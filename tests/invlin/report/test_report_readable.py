@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 import pytest
 
 from invlin.report import verdicts, write_report
+from invlin.report.tex import verdict_table
 from invlin.verify.registry import CheckRegistry
 from theory import claims as theory_claims
 from theory.claims import Verdict
@@ -360,8 +361,15 @@ def test_latex_verdict_table(real_report):
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed "
                     "(apt-get install texlive-latex-base texlive-latex-recommended)")
 def test_latex_verdict_table_compiles(real_report, tmp_path):
-    out, _ = real_report
-    shutil.copy(out / "verdict.tex", tmp_path / "verdict.tex")
+    """The real claims' table, plus a claim whose words hold every character LaTeX treats
+    specially, compiles with pdflatex."""
+    out, document = real_report
+    nasty = "50% of {x_j} & #2 cost $3 ~ |y| < 1 > 0 \\ a^b_c p_X^{-1} (A^T A)^{-1} delta^4"
+    extra = dict(document["claims"][0], id="nasty-words", status="FAIL",
+                 verdict={"category": "refuted", "source": "invlin", "statement": nasty,
+                          "reason": nasty, "breaks_at": None, "counterexample": nasty})
+    (tmp_path / "verdict.tex").write_text(
+        verdict_table(dict(document, claims=document["claims"] + [extra])))
     (tmp_path / "paper.tex").write_text(
         "\\documentclass{article}\\usepackage{booktabs,longtable}\\begin{document}"
         "\\input{verdict}\\end{document}\n")
