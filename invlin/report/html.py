@@ -28,7 +28,7 @@ nav.toc a{margin-right:0.9em}nav.toc details{margin-top:0.3em}
 .box{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:0.5em 0 1em}
 td,th{border:1px solid #ccc;padding:3px 6px;font-size:0.88em;vertical-align:top;
-overflow-wrap:anywhere}th{background:#f3f3f3;text-align:left}
+overflow-wrap:break-word}th{background:#f3f3f3;text-align:left;white-space:nowrap}
 .PASS{color:#176b00;font-weight:bold}.FAIL{color:#b00000;font-weight:bold}
 .ERROR{color:#b00060;font-weight:bold}.SKIP{color:#8a6d00;font-weight:bold}.OK{color:#176b00}
 .v{font-weight:bold;padding:0 4px;border-radius:3px;white-space:nowrap}
