@@ -75,9 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "(schema: docs/results-schema.json)")
 
     report = commands.add_parser(
-        "report", help="write report.md, report.html, results.json and figures",
+        "report", help="write report.md, report.html, results.json, verdict.tex and figures",
         description="Verify every claim, run the studies, and write a Markdown report, a "
-                    "self-contained HTML report, results.json and PNG figures.")
+                    "self-contained HTML report (both open with the verdict), results.json, "
+                    "the verdict table in LaTeX (verdict.tex) and PNG figures.")
     report.add_argument("--out", default="invlin-report", metavar="DIR",
                         help="output directory (default: ./invlin-report)")
     _add_run_options(report, default_jobs=_default_jobs())
@@ -203,7 +204,7 @@ def _report(args) -> int:
     print(f"{s['PASS']} PASS, {s['FAIL']} FAIL, {s['ERROR']} ERROR, {s['SKIP']} SKIP of "
           f"{len(document['claims'])} claims in {document['timings']['total_seconds']:.1f}s")
     print(f"report written to {os.path.join(args.out, 'report.html')} (and report.md, "
-          f"results.json, figures/)")
+          f"results.json, verdict.tex, figures/)")
     failed = s["FAIL"] + s["ERROR"] + sum(st["status"] != "OK" for st in document["studies"])
     return EXIT_FAILED if failed else EXIT_OK
 

@@ -14,6 +14,7 @@ from invlin.report.html import html_report
 from invlin.report.markdown import markdown_report
 from invlin.report.results import results_document, write_json
 from invlin.report.studies import available_studies, run_study
+from invlin.report.tex import verdict_table
 from invlin.progress import ProgressBar
 from invlin.verify.runner import claim_tasks
 
@@ -21,7 +22,7 @@ from invlin.verify.runner import claim_tasks
 def write_report(out, *, quick: bool = False, seed: int = 0, jobs: int = 1, command: str,
                  claim_ids=None, claims=None, registry=None, studies=None,
                  progress: bool | None = None, executor=None, cache: bool | None = None) -> dict:
-    """Write report.md, report.html, results.json and the PNG figures into ``out``.
+    """Write report.md, report.html, results.json, verdict.tex and the PNG figures into ``out``.
 
     Parameters
     ----------
@@ -83,6 +84,7 @@ def write_report(out, *, quick: bool = False, seed: int = 0, jobs: int = 1, comm
         write_json(document, temp / "results.json")
         (temp / "report.md").write_text(markdown_report(document))
         (temp / "report.html").write_text(html_report(document, temp))
+        (temp / "verdict.tex").write_text(verdict_table(document))
     return document
 
 

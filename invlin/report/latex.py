@@ -50,7 +50,13 @@ def render_png(latex: str, *, fontsize: int = 13) -> bytes | None:
                                prop=matplotlib.font_manager.FontProperties(size=fontsize))
     except (ValueError, RuntimeError):
         return None
-    return buffer.getvalue()
+    # mathtext draws black on transparent: grey + alpha (LA) holds it exactly at half the size
+    from PIL import Image
+
+    small = io.BytesIO()
+    Image.open(io.BytesIO(buffer.getvalue())).convert("LA").save(small, format="PNG",
+                                                                 optimize=True)
+    return small.getvalue()
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,9 +1,13 @@
-"""report.md: the report as Markdown (LaTeX in $$...$$, figures as relative image links)."""
+"""report.md: the report as Markdown (LaTeX in $...$, figures as relative image links).
+
+The verdict comes first, then the summary table, the claims (statement, symbolic evidence as
+labelled steps, numeric evidence, figures), the studies and the run record. No JSON dumps: the
+machine-readable record is results.json.
+"""
 
 from __future__ import annotations
 
-import json
-
+from invlin.report import verdicts
 from invlin.report.tables import evidence_rows, format_number, run_rows
 
 
@@ -17,52 +21,105 @@ def _table(columns, rows) -> list[str]:
     return lines
 
 
+def _anchor(name: str) -> str:
+    return f'<a id="{name}"></a>'
+
+
 def markdown_report(document: dict) -> str:
     """The Markdown text of a results document (see :func:`invlin.report.results_document`)."""
     s = document["summary"]
     out = ["# invlin theorem-check report", ""]
-    out += [f"**{s['PASS']} PASS, {s['FAIL']} FAIL, {s['ERROR']} ERROR, {s['SKIP']} SKIP** "
-            f"of {len(document['claims'])} claims.", ""]
-    out += ["Reproduce with:", "", "```", document["command"], "```", ""]
-    out += ["## Summary", ""]
-    out += _table(["claim", "status", "symbolic (expected)", "worst error / tolerance", "time [s]"],
-                  [[f"[{c['id']}](#{c['id']})", c["status"],
-                    f"{c['symbolic_status']} ({c['expected_status']})", _worst(c), c["seconds"]]
+    out += [f"Checks: **{s['PASS']} PASS, {s['FAIL']} FAIL, {s['ERROR']} ERROR, {s['SKIP']} "
+            f"SKIP** of {len(document['claims'])} claims. Verdicts: "
+            + ", ".join(f"{n} {title.lower()}" for title, n in verdicts.counts(document)) + ".",
+            ""]
+    out += _contents(document)
+    out += _verdict_section(document)
+    out += [_anchor("summary"), "", "## Summary", ""]
+    out += _table(verdicts.summary_columns(),
+                  [[f"[{c['id']}](#{c['id']})"] + verdicts.summary_row(c)[1:]
                    for c in document["claims"]])
-    out.append("")
+    out += ["", "Reproduce with:", "", "```", document["command"], "```", ""]
+    out += [_anchor("claims"), "", "## Claims", ""]
     for claim in document["claims"]:
         out += _claim_section(claim)
     if document["studies"]:
-        out += ["## Studies", ""]
+        out += [_anchor("studies"), "", "## Studies", ""]
         for study in document["studies"]:
             out += _study_section(study)
-    out += ["## Run", ""]
+    out += [_anchor("run"), "", "## Run", ""]
     out += _table(["setting", "value"], run_rows(document))
     out.append("")
     return "\n".join(out)
 
 
-def _worst(claim: dict) -> str:
-    ratios = [(e["error"] / e["tolerance"]) if (e["error"] is not None and e["tolerance"] > 0)
-              else (0.0 if e["error"] == 0 else float("inf"))
-              for c in claim["checks"] for e in c["evidence"]]
-    return f"{max(ratios):.3g}" if ratios else "-"
+def _contents(document: dict) -> list[str]:
+    out = ["Contents: [Verdict](#verdict) · [Summary](#summary) · [Claims](#claims)"]
+    if document["studies"]:
+        out[0] += " · [Studies](#studies)"
+    out[0] += " · [Run](#run)"
+    return out + [""]
+
+
+def _verdict_section(document: dict) -> list[str]:
+    out = [_anchor("verdict"), "", "## Verdict", "",
+           "The paper's statements (*paper*) and this project's (*ours*), in words. **Verdict** "
+           "is what the derivation says about the statement; **status** is whether this run's "
+           "checks confirm it (PASS under *Refuted* means the checks confirm the refutation; "
+           "FAIL means a check failed).", ""]
+    for _, title, explanation, members in verdicts.grouped(document):
+        out += [f"### {title} ({len(members)})", "", f"*{explanation}*", ""]
+        for claim in members:
+            out += _verdict_line(document, claim)
+        out.append("")
+    studies = verdicts.studies_line(document)
+    if studies:
+        out += [f"### Studies ({len(studies)})", ""]
+        out += [f"- [{title}](#study-{name}): **{status}**, {checks}."
+                for name, title, status, checks in studies] + [""]
+    return out
+
+
+def _verdict_line(document: dict, claim: dict) -> list[str]:
+    verdict = claim.get("verdict") or {}
+    meaning = verdicts.STATUS_MEANING.get(claim["status"], claim["status"])
+    statement = verdict.get("statement") or claim["statement"]
+    line = (f"- **{statement}** ({verdicts.source(claim)}) {verdict.get('reason', '')} "
+            f"Status **{claim['status']}**: {meaning}. [{claim['id']}](#{claim['id']})")
+    extra = []
+    if verdict.get("breaks_at"):
+        size = verdicts.measured_size(claim)
+        extra.append(f"Breaks at order {verdict['breaks_at']}; measured: "
+                     + (size or "see the claim's numeric evidence") + ".")
+    if verdict.get("counterexample"):
+        extra.append(f"Counterexample: {verdict['counterexample']}")
+        figures = claim.get("figures", [])
+        extra.append("Figure: " + (", ".join(f"[{f['file']}]({f['file']})" for f in figures)
+                                   if figures else "none recorded for this claim") + ".")
+    support = verdicts.study_support(document, claim["id"])
+    if support:
+        extra.append("Studies: " + ", ".join(f"[{name}](#study-{name}) {passed}/{n} checks "
+                                             "passed" for name, passed, n in support) + ".")
+    return [line] + [f"  {text}" for text in extra]
 
 
 def _claim_section(claim: dict) -> list[str]:
-    out = [f'<a id="{claim["id"]}"></a>', "", f"## {claim['id']}: {claim['title']}", "",
-           f"**Status: {claim['status']}** - {claim['reason']}", ""]
+    verdict = verdicts.heading(verdicts.category_of(claim))
+    out = [_anchor(claim["id"]), "", f"### {claim['id']}: {claim['title']}", "",
+           f"**Verdict: {verdict}** · **Status: {claim['status']}** - {claim['reason']}", ""]
     if claim["statement"]:
         out += [claim["statement"], ""]
     if claim["latex"]:
         out += ["$$", claim["latex"], "$$", ""]
     if claim["assumptions"]:
         out += ["Assumptions:", ""] + [f"- {a}" for a in claim["assumptions"]] + [""]
-    out += [f"Symbolic check: **{claim['symbolic_status']}** (expected {claim['expected_status']})",
-            ""]
-    evidence = claim["symbolic_evidence"]
-    if evidence:
-        out += ["```", json.dumps(evidence, indent=1)[:4000], "```", ""]
+    out += [f"Symbolic check: **{claim['symbolic_status']}** (expected "
+            f"{claim['expected_status']}). Steps, in the order of the derivation:", ""]
+    for number, step in enumerate(verdicts.symbolic_steps(claim), 1):
+        formula = (f" {verdicts.too_long(step['latex']) or '$`' + step['latex'] + '`$'}"
+                   if step["latex"] else "")
+        out.append(f"{number}. *{step['role']}* - {step['label']}:{formula}")
+    out.append("")
     if claim["symbolic_error"]:
         out += ["Symbolic check raised:", "", "```", claim["symbolic_error"], "```", ""]
     rows = evidence_rows(claim)
@@ -82,13 +139,15 @@ def _claim_section(claim: dict) -> list[str]:
 
 
 def _study_section(study: dict) -> list[str]:
-    out = [f"### {study.get('title') or study['name']} ({study['status']})", ""]
+    out = [_anchor(f"study-{study['name']}"), "",
+           f"### {study.get('title') or study['name']} ({study['status']})", ""]
     if study.get("description"):
         out += [study["description"], ""]
     if study.get("error"):
         out += ["```", study["error"], "```", ""]
     if study.get("settings"):
-        out += ["Settings: `" + json.dumps(study["settings"]) + "`", ""]
+        out += ["Settings: " + ", ".join(f"{k} = `{format_number(v)}`"
+                                         for k, v in study["settings"].items()), ""]
     for table in study["tables"]:
         out += [f"**{table['title']}**", ""] + _table(table["columns"], table["rows"]) + [""]
     if study["checks"]:

@@ -146,6 +146,7 @@ class ClaimRecord:
     latex: str = ""
     assumptions: list = field(default_factory=list)
     expected_status: str = ""
+    verdict: dict | None = None
     symbolic_status: str | None = None
     symbolic_evidence: dict = field(default_factory=dict)
     symbolic_error: str | None = None
@@ -170,7 +171,8 @@ class ClaimRecord:
         return {
             "id": self.id, "title": self.title, "statement": self.statement,
             "latex": self.latex, "assumptions": [str(a) for a in self.assumptions],
-            "expected_status": self.expected_status, "symbolic_status": self.symbolic_status,
+            "expected_status": self.expected_status, "verdict": self.verdict,
+            "symbolic_status": self.symbolic_status,
             "symbolic_evidence": _jsonable(self.symbolic_evidence),
             "symbolic_error": self.symbolic_error, "symbolic_source": self.symbolic_source,
             "checks": [c.to_dict() for c in self.checks], "status": self.status,

@@ -188,6 +188,8 @@ def _run_claim_checks(work: dict, index: int) -> ClaimRecord:
         cache = work["cache"] if derivations.cacheable(claim) else None
         record.symbolic_source = derivations.LOADED if cache and claim.restored else (
             derivations.DERIVED)
+        verdict = getattr(claim, "verdict", None)
+        record.verdict = None if verdict is None else dict(verdict.to_dict())
         _symbolic(claim, record)
     except Exception:  # noqa: BLE001 - any failure of a claim is reported, never hidden
         record.symbolic_error = traceback.format_exc()

@@ -62,10 +62,12 @@ O(delta^6)``, without the factor ``delta^4``): ``pm_minus_map_d4 = l3/(2 a^4)``,
 lambdify with :func:`theory.numeric`.
 """
 
+from dataclasses import replace
 from functools import lru_cache
 
-from theory.claims._core import Claim, ClaimResult, Evidence
+from theory.claims._core import VERDICT_CATEGORIES, Claim, ClaimResult, Evidence, Verdict
 from theory.claims import _function_space, _higher_order, _linear, _scalar
+from theory.claims._verdicts import VERDICTS as _VERDICT_TABLE
 
 #: Registry order: the table of docs/architecture.md, then the claims theory adds.
 ORDER = (
@@ -114,7 +116,12 @@ def _registry():
     for claim in found:
         if claim.id in by_id:
             raise RuntimeError(f"duplicate claim id {claim.id!r}")
+        if claim.verdict is None and claim.id in _VERDICT_TABLE:
+            claim = replace(claim, verdict=_VERDICT_TABLE[claim.id])
         by_id[claim.id] = claim
+    stray = sorted(set(_VERDICT_TABLE) - set(by_id))
+    if stray:
+        raise RuntimeError(f"verdicts for claims that do not exist: {stray}")
     missing = [cid for cid in ORDER if cid not in by_id]
     if missing:
         raise RuntimeError(f"claims missing from the registry: {missing}")
@@ -141,4 +148,5 @@ def get(claim_id):
     return registry[claim_id]
 
 
-__all__ = ["Claim", "ClaimResult", "Evidence", "all", "get", "ORDER"]
+__all__ = ["Claim", "ClaimResult", "Evidence", "Verdict", "VERDICT_CATEGORIES", "all", "get",
+           "ORDER"]

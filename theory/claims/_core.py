@@ -8,6 +8,62 @@ import sympy as sp
 
 STATUSES = ("proved", "refuted", "inconclusive")
 
+#: Verdict categories, in the order a report lists them.
+VERDICT_CATEGORIES = ("holds", "first-order", "refuted", "not-applicable")
+#: Whose statement a verdict judges: the paper's (or a reading of it), or one this project adds.
+SOURCES = ("paper", "invlin")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a claim means for the reader, in plain words.
+
+    Attributes
+    ----------
+    category : {"holds", "first-order", "refuted", "not-applicable"}
+        ``holds``: the statement judged holds exactly (or for every prior tested);
+        ``first-order``: it holds to first order in delta^2 only; ``refuted``: it is false;
+        ``not-applicable``: its premise fails in a stated regime.
+    source : {"paper", "invlin"}
+        ``paper``: the statement judged is the paper's (or a reading of it); ``invlin``: this
+        project's own statement.
+    statement : str
+        The statement judged, in one plain sentence. It may differ from the claim's statement:
+        a proved claim "the divergence y-form is not the MAP" judges, and refutes, the reading
+        "the divergence y-form gives the MAP".
+    reason : str
+        One sentence: why the verdict is what it is.
+    breaks_at : str
+        For ``first-order``: the order in delta where the statement breaks (e.g. ``"delta^4"``).
+    counterexample : str
+        For ``refuted``: the counterexample, in words.
+    """
+
+    category: str
+    source: str
+    statement: str
+    reason: str
+    breaks_at: str = ""
+    counterexample: str = ""
+
+    def __post_init__(self):
+        if self.category not in VERDICT_CATEGORIES:
+            raise ValueError(f"verdict category must be one of {VERDICT_CATEGORIES}, "
+                             f"got {self.category!r}")
+        if self.source not in SOURCES:
+            raise ValueError(f"verdict source must be one of {SOURCES}, got {self.source!r}")
+        if not self.statement.strip() or not self.reason.strip():
+            raise ValueError("a verdict needs the statement it judges and a reason")
+        if (self.category == "first-order") != bool(self.breaks_at):
+            raise ValueError("breaks_at is required for, and only for, a 'first-order' verdict")
+        if (self.category == "refuted") != bool(self.counterexample):
+            raise ValueError("counterexample is required for, and only for, a 'refuted' verdict")
+
+    def to_dict(self):
+        return {"category": self.category, "source": self.source, "statement": self.statement,
+                "reason": self.reason, "breaks_at": self.breaks_at or None,
+                "counterexample": self.counterexample or None}
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -83,6 +139,9 @@ class Claim:
     assumptions : tuple of str
     expected_status : {"proved", "refuted"}
         What the derivation establishes.
+    verdict : Verdict or None
+        What the claim means for the reader (see :class:`Verdict`); the registry attaches the
+        verdicts of :mod:`theory.claims._verdicts` to claims created without one.
 
     The keys of :attr:`prediction` are listed per claim in the docstring of
     :mod:`theory.claims` and in ``docs/theory.md``.
@@ -96,6 +155,7 @@ class Claim:
     expected_status: str
     _check: Callable = field(repr=False)
     _prediction: Callable | None = field(default=None, repr=False)
+    verdict: Verdict | None = None
 
     def __post_init__(self):
         if self.expected_status not in ("proved", "refuted"):
@@ -141,6 +201,7 @@ class Claim:
             "latex": self.latex,
             "assumptions": list(self.assumptions),
             "expected_status": self.expected_status,
+            "verdict": None if self.verdict is None else self.verdict.to_dict(),
         }
 
 
