@@ -9,6 +9,7 @@ docs/architecture.md, "Prior protocol".
 """
 
 from invlin.priors.base import GaussianComponents, Prior, ProductStructure
+from invlin.priors.from_logpdf import LogDensityPrior, from_logpdf
 from invlin.priors.gaussian import Gaussian
 from invlin.priors.gaussian_mixture import GaussianMixture
 from invlin.priors.gumbel import Gumbel
@@ -17,4 +18,5 @@ from invlin.priors.student_t import StudentT
 from invlin.priors.transform_logistic import TransformLogisticProduct
 
 __all__ = ["Prior", "GaussianComponents", "ProductStructure", "Gaussian", "GaussianMixture",
-           "Gumbel", "LogisticProduct", "StudentT", "TransformLogisticProduct"]
+           "Gumbel", "LogDensityPrior", "LogisticProduct", "StudentT",
+           "TransformLogisticProduct", "from_logpdf"]
