@@ -14,9 +14,10 @@ from invlin.priors.gaussian import Gaussian
 from invlin.priors.gaussian_mixture import GaussianMixture
 from invlin.priors.gumbel import Gumbel
 from invlin.priors.logistic_product import LogisticProduct
+from invlin.priors.product import ProductPrior
 from invlin.priors.student_t import StudentT
 from invlin.priors.transform_logistic import TransformLogisticProduct
 
 __all__ = ["Prior", "GaussianComponents", "ProductStructure", "Gaussian", "GaussianMixture",
-           "Gumbel", "LogDensityPrior", "LogisticProduct", "StudentT",
+           "Gumbel", "LogDensityPrior", "LogisticProduct", "ProductPrior", "StudentT",
            "TransformLogisticProduct", "from_logpdf"]
