@@ -146,7 +146,7 @@ MUTATIONS = (
     Mutation("losses-quadrature-heavy-tail-panels-dropped", "invlin/losses/quadrature.py",
              "    if hi - lo <= HEAVY_RATIO * (c_hi - c_lo):\n        return None",
              "    if True:\n        return None",
-             ("divergence-z-map",),
+             ("reconstruction-gain-is-pm",),
              "heavy tails (Student-t) integrated on uniform panels over their whole cut"),
     Mutation("priors-numeric-score-step", "invlin/priors/from_logpdf.py",
              "table.append((self._l(t + h) - self._l(t - h)) / (2 * h))",

@@ -32,5 +32,6 @@ def test_reconstruction_items_discriminate(name):
 def test_the_extra_settings_run_in_quick_mode():
     items = discriminating.divergence_is_map(np.random.default_rng(0), quick=True)
     labels = " ".join(item.quantity for item in items)
-    for name in discriminating.QUICK_EXTRA:
+    for name in discriminating.QUICK_EXTRA_DIVERGENCE:
         assert name in labels
+    assert set(discriminating.QUICK_EXTRA_RECONSTRUCTION) <= set(discriminating.EXTRA_PRIORS)
