@@ -191,7 +191,10 @@ def local_minima_1d(prior, a: float, delta: float, y: np.ndarray, tol: float):
     bisection when they leave the bracket, to |f'| <= tol (|a^2 x| + |a y| + delta^2 |l'|).
     A grid minimum at a kink of p is the minimiser itself (f is not differentiable there).
     Runs that reach the same point (within 1e-4 posterior widths) count once. Minima closer
-    together than the grid spacing are not told apart.
+    together than the grid spacing are not told apart. Where the prior declares tail masses the
+    scan is also cut to its support at tail mass 1e-22 each side (as the posterior mean's
+    window): a local minimum in a tail of smaller mass than that is not reported (an assumption
+    on the prior: its density there is negligible too).
     """
     step = _step(prior, a, delta)
     kinks = np.asarray(prior.kinks(), dtype=np.float64)
