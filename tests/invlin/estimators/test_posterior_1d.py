@@ -5,7 +5,7 @@ import pytest
 from scipy import optimize, stats
 
 from invlin.estimators import map_estimate, posterior_mean
-from invlin.priors import GaussianMixture, StudentT
+from invlin.priors import GaussianMixture, StudentT, from_logpdf
 from invlin.problem import LinearInverseProblem
 
 
@@ -42,9 +42,12 @@ def brute_force_minima(logpdf, a, delta, y, lo=-30.0, hi=30.0, n=600_001):
     return sorted(minima)
 
 
+@pytest.mark.parametrize("by_logpdf", [False, True])
 @pytest.mark.parametrize("nu, scale, delta", [(1.0, 1.0, 3.0), (5.0, 0.7, 0.5), (3.0, 1.0, 0.8)])
-def test_student_t_posterior_mean_matches_a_brute_force_grid(nu, scale, delta):
-    prior = StudentT(nu, 0.0, scale)
+def test_student_t_posterior_mean_matches_a_brute_force_grid(nu, scale, delta, by_logpdf):
+    # the built-in class, or from_logpdf of the unnormalised log-density (no derivatives)
+    prior = (from_logpdf(lambda t: -(nu + 1) / 2 * np.log1p((t / scale) ** 2 / nu)) if by_logpdf
+             else StudentT(nu, 0.0, scale))
     y = np.array([-7.0, -1.2, 0.0, 0.4, 3.3, 8.8, 25.0])
     got = posterior_mean(LinearInverseProblem([[1.0]], delta, prior), y[:, None])[:, 0]
     want = brute_force_pm(lambda x: student_logpdf(x, nu, scale), 1.0, delta, y)
@@ -55,7 +58,8 @@ def test_student_t_posterior_mean_matches_a_brute_force_grid(nu, scale, delta):
     assert np.max(np.abs(wrong - want)) > 1e-6  # negative control: another delta is told apart
 
 
-def test_map_reports_both_modes_and_the_global_one_at_a_near_tie():
+@pytest.mark.parametrize("by_logpdf", [False, True])
+def test_map_reports_both_modes_and_the_global_one_at_a_near_tie(by_logpdf):
     nu, scale, delta, a = 1.0, 1.0, 3.0, 1.0
     logpdf = lambda x: student_logpdf(x, nu, scale)  # noqa: E731
 
@@ -66,7 +70,8 @@ def test_map_reports_both_modes_and_the_global_one_at_a_near_tie():
 
     # the measurement where the two modes tie (Brent on the brute-force objective gap)
     tie = optimize.brentq(gap, 8.5, 9.5, xtol=1e-12)
-    problem = LinearInverseProblem([[a]], delta, StudentT(nu, 0.0, scale))
+    prior = (from_logpdf(lambda t: -np.log1p(t * t)) if by_logpdf else StudentT(nu, 0.0, scale))
+    problem = LinearInverseProblem([[a]], delta, prior)
     for y in (tie - 1e-4, tie + 1e-4):
         want = brute_force_minima(logpdf, a, delta, y)
         assert len(want) == 2
