@@ -184,20 +184,26 @@ class QuadratureError:
 def _data_moments(t, x, weights, b, v, chunk=256):
     """P_k(t_i) = sum_q weights_q x_q^k N(t_i; b x_q, v), k = 0..4, shape (5, len(t)).
 
-    Chunks of t against the band |t - b x| <= KERNEL_WIDTHS sqrt(v) of x only: outside it the
-    kernel is below exp(-KERNEL_WIDTHS^2 / 2) = 5e-32 of its peak.
+    Chunks of t (sorted) against the band |t - b x| <= KERNEL_WIDTHS sqrt(v) of x only: outside
+    it the kernel is below exp(-KERNEL_WIDTHS^2 / 2) = 5e-32 of its peak. A chunk holds at most
+    ``chunk`` points and spans at most two band half-widths (so that the sparse far tails of a
+    heavy-tailed prior's grid do not pull whole stretches of x into every band).
     """
     order = np.argsort(b * x)
     centres = (b * x)[order]
     powers = np.stack([x[order] ** k for k in range(5)]) * weights[order]
     half_width = KERNEL_WIDTHS * np.sqrt(v)
     out = np.empty((5, t.shape[0]))
-    for start in range(0, t.shape[0], chunk):
-        block = t[start : start + chunk]
+    start = 0
+    while start < t.shape[0]:
+        stop = min(start + chunk, max(start + 1, int(np.searchsorted(
+            t, t[start] + 2.0 * half_width, side="right"))))
+        block = t[start:stop]
         lo = np.searchsorted(centres, block[0] - half_width)
         hi = np.searchsorted(centres, block[-1] + half_width)
         kernel = np.exp(-0.5 * (block[:, None] - centres[None, lo:hi]) ** 2 / v)
-        out[:, start : start + chunk] = powers[:, lo:hi] @ kernel.T / np.sqrt(2 * np.pi * v)
+        out[:, start:stop] = powers[:, lo:hi] @ kernel.T / np.sqrt(2 * np.pi * v)
+        start = stop
     return out
 
 
