@@ -173,7 +173,8 @@ MUTATIONS = (
              "return components is not None and components.weights.shape[0] == 1",
              "return components is not None",
              ("divergence-z-map",),
-             "the protocol dispatch takes any Gaussian-component prior for a Gaussian (MAP)"),
+             "the protocol dispatch takes any Gaussian-component prior for a Gaussian (MAP)",
+             tests=("tests/invlin/estimators/test_map_estimate.py",)),
 )
 
 
