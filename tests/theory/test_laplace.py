@@ -11,7 +11,7 @@ VALUES = {S.a: sp.Rational(3, 2), S.b: sp.Rational(7, 10), S.delta: sp.Rational(
 
 
 def _quadrature_pm(data):
-    a, b, d = 1.5, 0.7, 0.5
+    a, b, d = mpmath.mpf("1.5"), mpmath.mpf("0.7"), mpmath.mpf("0.5")
 
     def weight(x):
         return mpmath.exp(-(data - a * x) ** 2 / (2 * d**2) - abs(x) / b)
