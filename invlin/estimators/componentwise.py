@@ -145,7 +145,9 @@ def componentwise_map(problem, y, *, return_info: bool = False, tol: float = 1e-
                    gradient_norm=np.linalg.norm(gradient, axis=1),
                    objective=value.sum(axis=1),
                    n_local_minima=np.ones(n, dtype=int),
-                   converged=converged.all(axis=1))
+                   converged=converged.all(axis=1),
+                   local_minima=x[:, None, :].copy(),
+                   local_objectives=value.sum(axis=1)[:, None])
     if single:
         x = x[0]
         info = MAPInfo(**{name: v[0] for name, v in vars(info).items()})

@@ -10,10 +10,11 @@ from invlin._validation import as_points, positive_int, positive_scalar
 from invlin.estimators._gaussian_posterior import (
     component_posteriors,
     gaussian_components,
+    is_gaussian,
     posterior_weights,
 )
+from invlin.estimators._posterior_1d import local_minima_1d
 from invlin.estimators.objective import _gradient, _hessian, _objective
-from invlin.priors import Gaussian
 
 # Armijo sufficient-decrease constant (the customary 1e-4) and the number of step halvings
 # after which a search direction is abandoned (2^-60 ~ 1e-18: below rounding of any step).
@@ -43,6 +44,11 @@ class MAPInfo:
         Number of distinct local minima found from the starts.
     converged : ndarray of bool, shape (N,)
         Whether the returned point met the relative gradient tolerance ``tol``.
+    local_minima : ndarray, shape (N, K, n)
+        The distinct local minimisers found, sorted by objective (``local_minima[i, 0]`` is the
+        returned, global one), NaN-padded to the largest count K.
+    local_objectives : ndarray, shape (N, K)
+        Their objectives (inf-padded).
     """
 
     unique: np.ndarray
@@ -50,6 +56,8 @@ class MAPInfo:
     objective: np.ndarray
     n_local_minima: np.ndarray
     converged: np.ndarray
+    local_minima: np.ndarray
+    local_objectives: np.ndarray
 
 
 def map_estimate(problem, y, *, return_info=False, tol=1e-12, max_iter=200, tie_tol=1e-9):
@@ -104,26 +112,32 @@ def map_estimate(problem, y, *, return_info=False, tol=1e-12, max_iter=200, tie_
     max_iter = positive_int(max_iter, "max_iter")
     tie_tol = positive_scalar(tie_tol, "tie_tol")
 
-    if isinstance(problem.prior, Gaussian):
+    if is_gaussian(problem.prior):
         x = _gaussian_map(problem, y)
         n = y.shape[0]
         grad = _gradient(problem, x, y)
+        objective = _objective(problem, x, y)
         info = MAPInfo(
             unique=np.ones(n, dtype=bool),
             gradient_norm=np.linalg.norm(grad, axis=1),
-            objective=_objective(problem, x, y),
+            objective=objective,
             n_local_minima=np.ones(n, dtype=int),
             converged=_relative_gradient(problem, x, y, grad) <= tol,
+            local_minima=x[:, None, :].copy(),
+            local_objectives=objective[:, None].copy(),
         )
+    elif problem.dim == 1 and np.any(problem.A != 0):
+        x, info = _scan_1d(problem, y, tol, tie_tol)
     else:
         parts = [
             _global_newton(problem, y[i : i + CHUNK], tol, max_iter, tie_tol)
             for i in range(0, y.shape[0], CHUNK)
         ]
         x = np.concatenate([part[0] for part in parts])
+        size = max(part[1].local_objectives.shape[1] for part in parts)
         info = MAPInfo(
             **{
-                name: np.concatenate([getattr(part[1], name) for part in parts])
+                name: np.concatenate([_pad(getattr(part[1], name), size) for part in parts])
                 for name in MAPInfo.__dataclass_fields__
             }
         )
@@ -132,6 +146,47 @@ def map_estimate(problem, y, *, return_info=False, tol=1e-12, max_iter=200, tie_
         x = x[0]
         info = MAPInfo(**{name: value[0] for name, value in vars(info).items()})
     return (x, info) if return_info else x
+
+
+def _pad(values: np.ndarray, size: int) -> np.ndarray:
+    """Pad the per-minimum axis (axis 1) of an info field to ``size`` (NaN / inf)."""
+    if values.ndim == 1 or values.shape[1] == size:
+        return values
+    widths = [(0, 0)] * values.ndim
+    widths[1] = (0, size - values.shape[1])
+    return np.pad(values, widths, constant_values=np.nan if values.ndim == 3 else np.inf)
+
+
+def _scan_1d(problem, y, tol, tie_tol):
+    """All local minima of a problem with one unknown (A of shape (m, 1)): grid scan + Newton.
+
+    With alpha = |A| and y' = <A, y> / alpha, |A x - y|^2 = (alpha x - y')^2 + const, so the
+    minimisers are those of the scalar problem y' = alpha x + delta eta
+    (:func:`invlin.estimators._posterior_1d.local_minima_1d`).
+    """
+    column = problem.A[:, 0]
+    alpha = float(np.linalg.norm(column))
+    reduced = y @ column / alpha
+    minima, _, converged = local_minima_1d(problem.prior, alpha, problem.delta, reduced, tol)
+    n, size = minima.shape
+    found = np.isfinite(minima)
+    flat = np.where(found, minima, 0.0).reshape(-1, 1)
+    y_rep = np.repeat(y, size, axis=0)
+    objective = np.where(found, _objective(problem, flat, y_rep).reshape(n, size), np.inf)
+    x = minima[:, :1].copy()
+    f_best = objective[:, 0]
+    tie_scale = tie_tol * (np.abs(f_best) + problem.delta**2)
+    n_tied = np.sum(found & (np.abs(objective - f_best[:, None]) <= tie_scale[:, None]), axis=1)
+    info = MAPInfo(
+        unique=n_tied <= 1,
+        gradient_norm=np.linalg.norm(_gradient(problem, x, y), axis=1),
+        objective=f_best,
+        n_local_minima=np.sum(found, axis=1),
+        converged=converged[:, 0],
+        local_minima=minima[:, :, None].copy(),
+        local_objectives=objective,
+    )
+    return x, info
 
 
 def _require_representable(y) -> None:
@@ -229,6 +284,20 @@ def _global_newton(problem, y, tol, max_iter, tie_tol):
         n_minima += new
         n_tied += new & (np.abs(objective[s] - f_best) <= tie_scale)
         found.append((x[s], hessians[s], new))
+    # the distinct minima per measurement, sorted by objective (the returned one first)
+    diff = x - x_best
+    metric = hessians[best, cols]
+    at_best = np.sqrt(np.abs(np.einsum("sni,nij,snj->sn", diff, metric, diff))) <= 1e-4 * problem.delta
+    others = np.stack([present for _, _, present in found]) & ~at_best  # (S, N)
+    order = np.argsort(np.where(others, objective, np.inf), axis=0)
+    size = int(np.max(np.sum(others, axis=0)))
+    order = order[:size]
+    keep = np.take_along_axis(others, order, axis=0)
+    local_minima = np.concatenate(
+        [x_best[:, None], np.where(keep[..., None], x[order, cols], np.nan).transpose(1, 0, 2)],
+        axis=1)
+    local_objectives = np.concatenate(
+        [f_best[:, None], np.where(keep, objective[order, cols], np.inf).T], axis=1)
 
     info = MAPInfo(
         unique=n_tied <= 1,
@@ -236,6 +305,8 @@ def _global_newton(problem, y, tol, max_iter, tie_tol):
         objective=f_best,
         n_local_minima=n_minima,
         converged=converged[best, cols],
+        local_minima=local_minima,
+        local_objectives=local_objectives,
     )
     return x_best, info
 
