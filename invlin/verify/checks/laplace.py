@@ -43,6 +43,8 @@ from theory import claims, symbols
 from theory.laplace import xi as layer_variable
 
 A, DELTA, SCALE = 1.0, 0.5, 1.0
+#: A second singular value for the closed forms' precision items (a = 1 cannot tell a from a^2).
+A_OTHER = 1.5
 #: Lipschitz bounds of the slope-bounded items (the issue's acceptance: 0.5 and 0.9).
 LIPSCHITZ = (0.5, 0.9)
 #: Noise level of the log-det leading-order item (the remainder is O(delta) relative).
@@ -111,6 +113,11 @@ def map_soft_threshold(rng, quick):
                        "the scan's Newton stops at relative gradient 1e-12; 1e-8 absolute "
                        "covers it with x = O(1)"),
             _precision("invlin's exact MAP (references) vs the soft threshold", x_map, predicted,
+                       1e-12, "the same formula in float64: a few roundings of O(1) numbers"),
+            _precision(f"a = {A_OTHER:g}: invlin's exact MAP vs the soft threshold",
+                       prior.closed_form_map(A_OTHER, DELTA, A_OTHER * data),
+                       evaluate(claims.get("laplace-map-soft-threshold").prediction["map"],
+                                a=A_OTHER, b=SCALE, y=A_OTHER * data, delta=DELTA),
                        1e-12, "the same formula in float64: a few roundings of O(1) numbers")]
 
 
@@ -129,6 +136,12 @@ def posterior_mean_closed_form(rng, quick):
                        "composite Gauss-Legendre broken at the kink: error ~1e-13; the "
                        "exp * erfc form loses <= 1e-12 on the central data"),
             _precision("invlin's exact PM (references) vs the Mills-ratio form", pm, predicted,
+                       1e-9, "erfcx/log_ndtr form against exp * erfc: both ~1e-13 here"),
+            _precision(f"a = {A_OTHER:g}: invlin's exact PM vs the Mills-ratio form",
+                       prior.closed_form_posterior_mean(A_OTHER, DELTA, A_OTHER * data),
+                       np.array([float(evaluate(claims.get("laplace-posterior-mean").prediction[
+                           "pm_mills"], a=A_OTHER, b=SCALE, y=A_OTHER * v, delta=DELTA))
+                           for v in data]),
                        1e-9, "erfcx/log_ndtr form against exp * erfc: both ~1e-13 here"),
             discrimination_evidence("reconstruction-trained spline vs the Mills-ratio PM",
                                     learned, predicted, pm, x_map,
