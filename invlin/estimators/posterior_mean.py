@@ -81,6 +81,8 @@ def posterior_mean(problem, y, *, tail_widths=25.0, max_grid_points=2_000_000):
     prior = problem.prior
     components = gaussian_components(prior)
     structure = prior.product_structure() if prior.dim > 1 else None
+    if structure is not None and not isinstance(structure.basis, np.ndarray):
+        structure = None  # a fast transform: componentwise_posterior_mean, never a dense basis
     if components is not None:
         log_evidence, post_means, _ = component_posteriors(problem, y, *components)
         x = np.einsum("nk,nki->ni", posterior_weights(log_evidence), post_means)
@@ -91,7 +93,8 @@ def posterior_mean(problem, y, *, tail_widths=25.0, max_grid_points=2_000_000):
     else:
         raise NotImplementedError(
             f"posterior_mean has no method for {type(prior).__name__} in dimension "
-            f"{prior.dim}: it declares neither Gaussian components nor a product structure"
+            f"{prior.dim}: it declares neither Gaussian components nor a product structure in "
+            "a dense basis (for a fast transform use componentwise_posterior_mean)"
         )
     return x[0] if single else x
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 # Outward search: steps of resolution * 2^k, k < MAX_DOUBLINGS (2^200 resolutions: beyond any
 # finite cut of a proper prior), then BISECTIONS halvings of the last step (2^-60: rounding).
 MAX_DOUBLINGS = 200
 BISECTIONS = 60
+# The cuts of each prior object, per tolerance (priors are immutable; entries go with them).
+_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def tail_cuts(prior, tail_tol: float) -> tuple[float, float, float, float] | None:
@@ -15,8 +19,19 @@ def tail_cuts(prior, tail_tol: float) -> tuple[float, float, float, float] | Non
 
     None when the prior declares no tail masses (``prior.tail_masses`` returns None). The cuts
     are the innermost points (to rounding) of an outward doubling search from a mode candidate
-    at which the declared tail-mass bound meets ``tail_tol``.
+    at which the declared tail-mass bound meets ``tail_tol``. Cached per prior object and
+    tolerance.
     """
+    try:
+        cached = _CACHE.setdefault(prior, {})
+    except TypeError:  # not weakly referenceable: no cache
+        cached = {}
+    if tail_tol not in cached:
+        cached[tail_tol] = _search(prior, tail_tol)
+    return cached[tail_tol]
+
+
+def _search(prior, tail_tol):
     if prior.tail_masses(0.0, 0.0) is None:
         return None
     start = float(prior.mode_candidates()[0, 0])
