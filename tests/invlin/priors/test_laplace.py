@@ -11,8 +11,10 @@ from invlin.priors import Laplace, TransformLaplaceProduct
 from invlin.problem import LinearInverseProblem, TransformDiagonalProblem
 
 # (loc, scale, a, delta): moderate noise, low noise (sigma << b: a thin layer), high noise
-# (tau > sigma: strong shrinkage), a != 1
-SETTINGS = [(0.0, 1.0, 1.0, 0.5), (0.3, 2.0, 1.5, 0.05), (-1.0, 0.5, 0.8, 1.0)]
+# (tau > sigma: strong shrinkage), a != 1, and a blurred-out component (sigma = 5000 b: t and
+# tau ~ 1e7 while the PM is O(b))
+SETTINGS = [(0.0, 1.0, 1.0, 0.5), (0.3, 2.0, 1.5, 0.05), (-1.0, 0.5, 0.8, 1.0),
+            (0.2, 1.0, 1e-4, 0.5)]
 # measurements t = y/a - loc in prior scales, out to 50 scales on both sides
 OFFSETS = [-50.0, -7.0, -1.0, -0.3, -0.02, 0.0, 0.01, 0.2, 0.5, 1.0, 3.0, 20.0, 50.0]
 
