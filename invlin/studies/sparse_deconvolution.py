@@ -53,13 +53,16 @@ CLAIMS = {"reconstruction": "laplace-posterior-mean",
 #: Measurable components: RMS(PM - MAP) >= 5% of b_j (as in invlin.studies.deconvolution).
 MEASURABLE = 0.05
 INVERSE_TOL = 1e-10
-#: Components whose learned maps are drawn (the first ones are measurable at d = 100).
-SHOWN = (1, 4, 12)
+#: Components whose learned maps are drawn (d = 100, delta = 0.1: dead zones delta^2/(sigma_j b_j)
+#: of 5%, 12% and 40% of the plotted range).
+SHOWN = (15, 30, 45)
 #: train_cases: (d, delta, steps, batch size, test signals).
 SMOKE = {"train_cases": ((100, 0.1, 20, 32, 32),), "dim": 1000}
-REPORT = {"train_cases": ((100, 0.1, 300, 64, 64), (10000, 0.1, 3, 8, 8)), "dim": 10000}
+REPORT = {"train_cases": ((100, 0.1, 400, 64, 64), (10000, 0.1, 3, 8, 8)), "dim": 10000}
 FULL = {"train_cases": ((100, 0.1, 3000, 256, 512), (1000, 0.1, 3000, 128, 512)), "dim": 1000}
 TRAINING = {"n_units": 2, "learning_rate": 2e-2, "final_learning_rate": 1e-4}
+#: Starting steepness of the divergence nets' first unit (see :func:`make_model`).
+STEEP_START = 30.0
 
 
 def make_problem(dim: int, delta: float) -> TransformDiagonalProblem:
@@ -69,14 +72,29 @@ def make_problem(dim: int, delta: float) -> TransformDiagonalProblem:
     return TransformDiagonalProblem(basis, binomial_blur_spectrum(dim, BLUR_RADIUS), delta, prior)
 
 
-def make_model(problem, form: str) -> DiagonalNet:
+def make_model(problem, form: str, loss: str) -> DiagonalNet:
     """A DiagonalNet in the DCT basis with units r_j = b_j, q_j = r_j (sigma_j^2 + delta^2/b_j^2)
-    (z-data) or r_j (sigma_j + delta/b_j) (y-data), as in invlin.studies.deconvolution."""
+    (z-data) or r_j (sigma_j + delta/b_j) (y-data), as in invlin.studies.deconvolution.
+
+    For the divergence loss the first tanh unit starts steep (gamma = STEEP_START in units of
+    b_j) and centred on the prior's kink (the coefficients' centre 0): the optimum jumps there
+    (claim ``laplace-divergence-inverse-map``), and from the default start (gamma = 1) a few
+    hundred Adam steps do not make a unit steep enough (measured at d = 100, 300 steps: no
+    measurable component nearer the MAP than the PM, median rho 1.2; with the steep start 97%,
+    median rho 0.30). The function class is unchanged.
+    """
     b = problem.prior.scales
     sigma, delta = problem.singular_values, problem.delta
     slope = sigma**2 + delta**2 / b**2 if form == "z" else sigma + delta / b
-    return DiagonalNet(problem.basis, n_units=TRAINING["n_units"], input_scales=b,
-                       output_scales=b * slope)
+    model = DiagonalNet(problem.basis, n_units=TRAINING["n_units"], input_scales=b,
+                        output_scales=b * slope)
+    if loss == "divergence":
+        table = model.get_parameters().reshape(problem.dim, -1)
+        units = model.n_units
+        table[:, 2 + units] = STEEP_START  # gamma of the first unit
+        table[:, 2 + 2 * units] = 0.0  # its centre: the kink
+        model.set_parameters(table.ravel())
+    return model
 
 
 def exact_estimates(problem, y) -> dict:
@@ -93,7 +111,7 @@ def _train_and_compare(case, seed, bar):
     refs = exact_estimates(problem, test.y)
     out = {"problem": problem, "test": test, "refs": refs, "runs": {}}
     for index, (loss, form, kind, other) in enumerate(LOSSES):
-        model = make_model(problem, form)
+        model = make_model(problem, form, loss)
         run = fit(model, problem, loss, form=form, steps=steps, batch_size=batch_size,
                   learning_rate=TRAINING["learning_rate"],
                   final_learning_rate=TRAINING["final_learning_rate"], seed=seed + index)
@@ -120,7 +138,9 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None, full: bool = 
                         "sigma_j = cos^(2 radius)(pi j / (2 d))",
                 "losses": [f"{loss} ({form}-form) -> {kind}" for loss, form, kind, _ in LOSSES],
                 "weight": "2 delta^2 (paper)", "measurable": f"RMS(PM - MAP) >= {MEASURABLE} b_j",
-                "model": "DiagonalNet(DCT basis, units r_j = b_j, q_j = r_j * slope scale)",
+                "model": "DiagonalNet(DCT basis, units r_j = b_j, q_j = r_j * slope scale); "
+                         f"divergence nets start with one unit of steepness {STEEP_START} at "
+                         "the kink",
                 **TRAINING, "train_cases": config["train_cases"],
                 "setting": "smoke" if quick else "full" if full else "report",
                 "seeds": "test set default_rng([seed, d, 1]); training seed + loss index"}
