@@ -39,7 +39,7 @@ from invlin.verify.checks._discrimination import (
 )
 from invlin.verify.evidence import NumericEvidence
 from invlin.verify.registry import numeric_check
-from theory import claims, symbols
+from theory import claims, numeric, symbols
 from theory.laplace import xi as layer_variable
 
 A, DELTA, SCALE = 1.0, 0.5, 1.0
@@ -90,8 +90,11 @@ def _predict_pointwise(claim_id, key, data_key, data, substitute=None, **values)
     expr = claims.get(claim_id).prediction[key]
     if substitute is not None:
         expr = expr.subs(substitute, symbols.y)
-    return np.array([float(evaluate(expr, a=A, b=SCALE, **{data_key: v}, **values))
-                     for v in np.asarray(data, dtype=np.float64)])
+    names = {"a": A, "b": SCALE, **values}
+    order = sorted(expr.free_symbols, key=lambda s: s.name)
+    function = np.vectorize(numeric(expr, *order), otypes=[np.float64])
+    arguments = [data if symbol.name == data_key else names[symbol.name] for symbol in order]
+    return function(*arguments)
 
 
 def _precision(label, numeric, predicted, tolerance, reason):
@@ -139,9 +142,8 @@ def posterior_mean_closed_form(rng, quick):
                        1e-9, "erfcx/log_ndtr form against exp * erfc: both ~1e-13 here"),
             _precision(f"a = {A_OTHER:g}: invlin's exact PM vs the Mills-ratio form",
                        prior.closed_form_posterior_mean(A_OTHER, DELTA, A_OTHER * data),
-                       np.array([float(evaluate(claims.get("laplace-posterior-mean").prediction[
-                           "pm_mills"], a=A_OTHER, b=SCALE, y=A_OTHER * v, delta=DELTA))
-                           for v in data]),
+                       _predict_pointwise("laplace-posterior-mean", "pm_mills", "y",
+                                          A_OTHER * data, a=A_OTHER, delta=DELTA),
                        1e-9, "erfcx/log_ndtr form against exp * erfc: both ~1e-13 here"),
             discrimination_evidence("reconstruction-trained spline vs the Mills-ratio PM",
                                     learned, predicted, pm, x_map,
