@@ -28,6 +28,10 @@ WINDOW_LOG_MARGIN = 40.0
 # integral kept), which is checked per measurement against MAX_CUT_LOSS.
 PRIOR_TAIL = 1e-22
 MAX_CUT_LOSS = 1e-17
+# A window wider than MAX_PANELS panels (a measurement far out in a light tail, e.g. |y| = 1e150)
+# is not scanned: the MAP falls back to multi-start Newton there (scannable() says where), and
+# the posterior mean raises.
+MAX_PANELS = 20_000
 # Measurements integrated together (working arrays (chunk, nodes) stay a few MB).
 CHUNK = 256
 # Newton on f' in a grid bracket: at most this many steps (bisection halves the bracket, so 200
@@ -84,13 +88,30 @@ def _limits(prior, a, delta, y, cut):
     return np.where(overlap, cut_lo, lo), np.where(overlap, cut_hi, hi)
 
 
+def scannable(prior, a: float, delta: float, y: np.ndarray) -> np.ndarray:
+    """Whether each measurement's window holds at most MAX_PANELS panels (and at least 10: a
+    window is >= 50 panels wide unless rounding of its far-out ends swallowed it)."""
+    lo, hi = _limits(prior, a, delta, y, _prior_cut(prior))
+    with np.errstate(invalid="ignore", over="ignore"):
+        panels = (hi - lo) / _step(prior, a, delta)
+    return (panels <= MAX_PANELS) & (panels >= 10)
+
+
 def _rule(prior, lo, hi, step):
     """Composite Gauss-Legendre nodes and weights on [centre - R, centre + R] per row.
 
     Every row has the same number of panels (the widest window's count at ``step``), split at
     the prior's kinks inside the row's window; rows are padded with zero-width panels.
     """
-    n_panels = max(int(np.ceil(np.max(hi - lo) / step)), 1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        widest = float(np.max(hi - lo)) / step
+    narrowest = float(np.min(hi - lo)) / step
+    if not (widest <= MAX_PANELS and narrowest >= 10):
+        raise ValueError(
+            f"the posterior windows span {narrowest:.3g} to {widest:.3g} panels of width "
+            f"{step:.3g} (between 10 and {MAX_PANELS}): a measurement lies too far out in the "
+            "prior's tail for the 1-D quadrature (rescale the problem)")
+    n_panels = max(int(np.ceil(widest)), 1)
     fractions = np.linspace(0.0, 1.0, n_panels + 1)
     breaks = lo[:, None] + (hi - lo)[:, None] * fractions
     kinks = np.asarray(prior.kinks(), dtype=np.float64)
@@ -170,7 +191,10 @@ def local_minima_1d(prior, a: float, delta: float, y: np.ndarray, tol: float):
     bisection when they leave the bracket, to |f'| <= tol (|a^2 x| + |a y| + delta^2 |l'|).
     A grid minimum at a kink of p is the minimiser itself (f is not differentiable there).
     Runs that reach the same point (within 1e-4 posterior widths) count once. Minima closer
-    together than the grid spacing are not told apart.
+    together than the grid spacing are not told apart. Where the prior declares tail masses the
+    scan is also cut to its support at tail mass 1e-22 each side (as the posterior mean's
+    window): a local minimum in a tail of smaller mass than that is not reported (an assumption
+    on the prior: its density there is negligible too).
     """
     step = _step(prior, a, delta)
     kinks = np.asarray(prior.kinks(), dtype=np.float64)

@@ -13,7 +13,7 @@ from invlin.estimators._gaussian_posterior import (
     is_gaussian,
     posterior_weights,
 )
-from invlin.estimators._posterior_1d import local_minima_1d
+from invlin.estimators._posterior_1d import local_minima_1d, scannable
 from invlin.estimators.objective import _gradient, _hessian, _objective
 from invlin.problem import LinearInverseProblem
 
@@ -130,7 +130,7 @@ def map_estimate(problem, y, *, return_info=False, tol=1e-12, max_iter=200, tie_
     elif problem.dim == 1 and np.any(problem.A != 0) and _closed_form_1d(problem, y) is not None:
         x, info = _closed_form_info(problem, y, _closed_form_1d(problem, y), tol)
     elif problem.dim == 1 and np.any(problem.A != 0):
-        x, info = _scan_1d(problem, y, tol, tie_tol)
+        x, info = _scan_1d(problem, y, tol, max_iter, tie_tol)
     elif (basis := _diagonal_product_basis(problem)) is not None:
         x, info = _product_map(problem, y, basis, tol, max_iter, tie_tol)
     else:
@@ -195,8 +195,8 @@ def _pad(values: np.ndarray, size: int) -> np.ndarray:
 
 
 def _diagonal_product_basis(problem):
-    """The dense basis of a product prior that diagonalises A (square), else None."""
-    structure = problem.prior.product_structure()
+    """The dense basis of a product prior (n > 1) that diagonalises A (square), else None."""
+    structure = problem.prior.product_structure() if problem.dim > 1 else None
     if structure is None or not isinstance(structure.basis, np.ndarray):
         return None
     if problem.m != problem.dim or not problem.is_diagonal_in(structure.basis):
@@ -237,7 +237,7 @@ def _product_map(problem, y, basis, tol, max_iter, tie_tol):
     return x, info
 
 
-def _scan_1d(problem, y, tol, tie_tol):
+def _scan_1d(problem, y, tol, max_iter, tie_tol):
     """All local minima of a problem with one unknown (A of shape (m, 1)): grid scan + Newton.
 
     With alpha = |A| and y' = <A, y> / alpha, |A x - y|^2 = (alpha x - y')^2 + const, so the
@@ -247,6 +247,9 @@ def _scan_1d(problem, y, tol, tie_tol):
     column = problem.A[:, 0]
     alpha = float(np.linalg.norm(column))
     reduced = y @ column / alpha
+    scan = scannable(problem.prior, alpha, problem.delta, reduced)
+    if not np.all(scan):
+        return _scan_or_newton(problem, y, scan, tol, max_iter, tie_tol)
     minima, _, converged = local_minima_1d(problem.prior, alpha, problem.delta, reduced, tol)
     n, size = minima.shape
     found = np.isfinite(minima)
@@ -267,6 +270,27 @@ def _scan_1d(problem, y, tol, tie_tol):
         local_objectives=objective,
     )
     return x, info
+
+
+def _scan_or_newton(problem, y, scan, tol, max_iter, tie_tol):
+    """The scan where the window is scannable, multi-start Newton elsewhere (merged)."""
+    parts = []
+    if np.any(scan):
+        parts.append((scan, _scan_1d(problem, y[scan], tol, max_iter, tie_tol)))
+    rest = ~scan
+    parts.append((rest, _global_newton(problem, y[rest], tol, max_iter, tie_tol)))
+    n = y.shape[0]
+    size = max(part[1].local_objectives.shape[1] for _, part in parts)
+    x = np.empty((n, problem.dim))
+    fields = {}
+    for rows, (xp, info) in parts:
+        x[rows] = xp
+        for name in MAPInfo.__dataclass_fields__:
+            value = _pad(getattr(info, name), size)
+            if name not in fields:
+                fields[name] = np.empty((n,) + value.shape[1:], dtype=value.dtype)
+            fields[name][rows] = value
+    return x, MAPInfo(**fields)
 
 
 def _require_representable(y) -> None:

@@ -113,8 +113,8 @@ def _posterior_mean_1d(problem, y, tail_widths, max_grid_points):
         mode = map_estimate(problem, y)
         return grid_posterior_mean(problem, y, mode, np.array([strip / np.pi]), np.eye(1),
                                    tail_widths, max_grid_points)
-    if alpha == 0.0:
-        raise NotImplementedError("posterior_mean of a problem with A = 0 (the prior mean)")
+    if alpha == 0.0:  # the data say nothing: the posterior is the prior
+        return np.broadcast_to(prior.mean, (y.shape[0], 1)).copy()
     return posterior_mean_1d(prior, alpha, problem.delta, y @ column / alpha)[:, None]
 
 

@@ -88,3 +88,27 @@ def test_generalises_the_logistic_product():
         np.testing.assert_allclose(posterior_mean(p, y), want, rtol=0, atol=1e-10)
         np.testing.assert_allclose(map_estimate(p, y), map_estimate(problem, y), rtol=0,
                                    atol=1e-10)
+
+
+def test_product_prior_in_a_fast_transform_takes_the_componentwise_route():
+    from invlin.estimators import componentwise_map, componentwise_posterior_mean
+    from invlin.operators import DCTBasis
+    from invlin.problem import TransformDiagonalProblem
+
+    n = 16
+    basis = DCTBasis(n)
+    factors = [StudentT(3.0, 0.0, 1.0 / (1 + j) ** 0.5) for j in range(n)]
+    sigma = np.linspace(1.0, 0.1, n)
+    fast = TransformDiagonalProblem(basis, sigma, 0.3, ProductPrior(factors, basis=basis))
+    y = fast.sample(3, np.random.default_rng(0)).y
+    V = basis.matrix()
+    dense = LinearInverseProblem.diagonal(sigma, 0.3, ProductPrior(factors, basis=V), basis=V)
+    # the same 1-D routes on the same coefficients; the transforms differ by rounding (~1e-15)
+    np.testing.assert_allclose(componentwise_posterior_mean(fast, y), posterior_mean(dense, y),
+                               rtol=0, atol=1e-12)
+    x, info = componentwise_map(fast, y, return_info=True)
+    np.testing.assert_allclose(x, map_estimate(dense, y), rtol=0, atol=1e-12)
+    assert np.all(info.converged)
+    other = LinearInverseProblem.diagonal(sigma[::-1], 0.3, ProductPrior(factors, basis=V),
+                                          basis=V)
+    assert np.max(np.abs(posterior_mean(other, y) - x)) > 1e-3  # negative control
