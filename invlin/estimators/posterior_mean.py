@@ -61,7 +61,8 @@ def posterior_mean(problem, y, *, tail_widths=25.0, max_grid_points=2_000_000):
 
     so E[x | y] = sum_k pi_k(y) m_k(y) (log-sum-exp weights, Cholesky solves; valid for any A).
 
-    One unknown (n = 1): if the prior is log-concave and log p is analytic in a strip
+    One unknown (n = 1): a prior that declares a closed form (``closed_form_posterior_mean``,
+    e.g. the Laplace prior) gives it. Otherwise, if the prior is log-concave and log p is analytic in a strip
     |Im t| < w (``analytic_strip``), trapezoidal quadrature around the MAP on a grid aligned
     with the strip (``invlin.estimators._quadrature``, scales w / pi; for the Gumbel the strip
     pi beta/2 where |exp(-e^{-u})| <= 1): exponentially accurate. Otherwise composite
@@ -101,13 +102,17 @@ def posterior_mean(problem, y, *, tail_widths=25.0, max_grid_points=2_000_000):
 def _posterior_mean_1d(problem, y, tail_widths, max_grid_points):
     """One unknown: trapezoid around the MAP (log-concave with a strip), else the window rule."""
     prior = problem.prior
+    column = problem.A[:, 0]
+    alpha = float(np.linalg.norm(column))
+    if alpha != 0.0:
+        exact = prior.closed_form_posterior_mean(alpha, problem.delta, y @ column / alpha)
+        if exact is not None:
+            return np.asarray(exact, dtype=np.float64)[:, None]
     strip = prior.analytic_strip()
     if prior.is_log_concave and strip is not None and np.isfinite(strip):
         mode = map_estimate(problem, y)
         return grid_posterior_mean(problem, y, mode, np.array([strip / np.pi]), np.eye(1),
                                    tail_widths, max_grid_points)
-    column = problem.A[:, 0]
-    alpha = float(np.linalg.norm(column))
     if alpha == 0.0:  # the data say nothing: the posterior is the prior
         return np.broadcast_to(prior.mean, (y.shape[0], 1)).copy()
     return posterior_mean_1d(prior, alpha, problem.delta, y @ column / alpha)[:, None]
@@ -118,6 +123,9 @@ def _product_posterior_mean(problem, y, structure, tail_widths, max_grid_points)
     if problem.is_diagonal_in(basis):
         diagonal = np.einsum("ij,ik,kj->j", basis, problem.A, basis)
         coefficients = y @ basis  # <y, b_j>, noise stays N(0, delta^2) per coefficient
+        exact = problem.prior.closed_form_posterior_mean(diagonal, problem.delta, coefficients)
+        if exact is not None and np.all(diagonal > 0):
+            return np.asarray(exact, dtype=np.float64) @ basis.T
         x = np.zeros_like(coefficients)
         for j in range(problem.dim):
             sub = LinearInverseProblem([[diagonal[j]]], problem.delta, structure.factors[j])

@@ -1,4 +1,5 @@
-"""Prior densities: Gaussian, Gaussian mixture, logistic product, 1-D Gumbel and Student-t.
+"""Prior densities: Gaussian, Gaussian mixture, logistic product, 1-D Gumbel and Student-t,
+Laplace (1-D, and a product in a basis: the sparsity prior).
 
 Every prior implements :class:`Prior`: ``logpdf``, ``score`` (grad log p), ``hessian`` (of
 log p), ``sample(n, rng)``, ``marginal(v)`` (law of <x, v>), ``mean``, ``covariance``,
@@ -13,11 +14,13 @@ from invlin.priors.from_logpdf import LogDensityPrior, from_logpdf
 from invlin.priors.gaussian import Gaussian
 from invlin.priors.gaussian_mixture import GaussianMixture
 from invlin.priors.gumbel import Gumbel
+from invlin.priors.laplace import Laplace
 from invlin.priors.logistic_product import LogisticProduct
 from invlin.priors.product import ProductPrior
 from invlin.priors.student_t import StudentT
+from invlin.priors.transform_laplace import TransformLaplaceProduct
 from invlin.priors.transform_logistic import TransformLogisticProduct
 
 __all__ = ["Prior", "GaussianComponents", "ProductStructure", "Gaussian", "GaussianMixture",
-           "Gumbel", "LogDensityPrior", "LogisticProduct", "ProductPrior", "StudentT",
-           "TransformLogisticProduct", "from_logpdf"]
+           "Gumbel", "Laplace", "LogDensityPrior", "LogisticProduct", "ProductPrior", "StudentT",
+           "TransformLaplaceProduct", "TransformLogisticProduct", "from_logpdf"]

@@ -224,6 +224,20 @@ class Prior(abc.ABC):
             return None
         return float(values[0]), float(max(1.0 - values[1], 0.0))
 
+    def closed_form_posterior_mean(self, a, delta, data) -> np.ndarray | None:
+        """E[c | data] for data = a c + delta e, e ~ N(0, 1), in closed form; None when not known.
+
+        1-D priors: ``a > 0`` a scalar, ``data`` an array of measurements. Product priors in a
+        basis (``dim > 1``): per coefficient, ``a`` the singular values (shape ``(n,)``) and
+        ``data`` the data coefficients (shape ``(N, n)``); the result has the shape of ``data``.
+        """
+        return None
+
+    def closed_form_map(self, a, delta, data) -> np.ndarray | None:
+        """argmax_c p(c | data) in closed form (arguments as ``closed_form_posterior_mean``); None
+        when not known. Declared only for log-concave priors (a unique maximiser)."""
+        return None
+
     def kinks(self) -> np.ndarray:
         """Points, shape ``(K,)``, where log p (1-D) is not differentiable (default: none)."""
         return np.empty(0)
