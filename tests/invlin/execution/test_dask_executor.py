@@ -37,6 +37,7 @@ def _worker_pids(client) -> dict:
 
 
 def test_local_cluster_sweep_equals_local_executor(cluster, local_rows, tmp_path):
+    cluster.client.wait_for_workers(2, timeout=120)  # a worker killed by an earlier test rejoins
     assert len(_worker_pids(cluster.client)) == 2
     result = run(load_config(SWEEP), executor=cluster, out=tmp_path, progress=False)
     assert result.n_errors == 0
@@ -77,7 +78,8 @@ def test_killed_worker_loses_nothing(cluster, local_rows):
     assert result.n_errors == 0
     assert deterministic_part(result.rows) == local_rows
     after = set(_worker_pids(cluster.client).values())
-    assert killer.killed not in after  # the process really died (the nanny started a new one)
+    assert killer.killed not in after  # the process really died (the nanny starts a new one)
+    cluster.client.wait_for_workers(2, timeout=120)  # the cluster as the other tests found it
 
 
 def test_verify_on_the_cluster_equals_local(cluster):
