@@ -67,7 +67,7 @@ import invlin
 from invlin.losses import Loss
 from invlin.models import _iresnet_numba as kernels
 from invlin.models import iresnet as iresnet_module
-from invlin.models._team import team_size
+from invlin._kernels.team import team_size
 from invlin.models.diagonal_net import DiagonalNet
 from invlin.models.iresnet import IResNet
 from invlin.priors import GaussianMixture

@@ -222,7 +222,7 @@ def test_negative_control_claims_cycle_fails(tree):
 
 
 def test_negative_control_stale_import_and_unlisted_part_fail(tree):
-    (tree / "invlin" / "newpart.py").write_text("from invlin.models import _jit  # noqa\n")
+    (tree / "invlin" / "newpart.py").write_text("from invlin.models._jit import kernel  # noqa\n")
     found = violations(tree)
     assert found[0].startswith("invlin.newpart is on no floor"), found
     assert "imports invlin.models._jit, which does not exist" in found[1], found

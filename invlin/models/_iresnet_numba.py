@@ -15,9 +15,9 @@ are pulled back through
 
 which needs ``act''`` (the second derivative of the network). Kernels loop over fixed chunks
 of samples whose size depends only on the number of samples (serially, or on the threads of
-the work-sharing team :mod:`invlin.models._team`, which call the same bodies); each chunk
+the work-sharing team :mod:`invlin._kernels.team`, which call the same bodies); each chunk
 writes its own gradient slot and the slots are summed afterwards in a fixed order, so results
-do not depend on the number of threads. Compile options come from :mod:`invlin.models._jit`;
+do not depend on the number of threads. Compile options come from :mod:`invlin._kernels.jit`;
 the sums over samples and the dot products use its fast-math flags (reassociation and
 contraction only, see ``docs/engine.md``).
 
@@ -37,8 +37,8 @@ import numpy as np
 from numba import types
 from numba.extending import intrinsic, overload
 
-from invlin.models._jit import kernel
-from invlin.models._team import claim, over_claimed, over_range
+from invlin._kernels.jit import kernel
+from invlin._kernels.team import claim, over_claimed, over_range
 
 TANH = 0
 SOFTPLUS = 1
@@ -334,7 +334,7 @@ def _forward_sample(W1T, b1, W2, b2, act, mode, x0, xs, H, A, D1, D2, Js, Jinvs,
 # -- kernels over samples -------------------------------------------------------------------------
 # Every kernel below is one body over a range of samples (or of chunks). ``<name>_serial`` calls
 # the body on everything; ``<name>_parallel`` runs the same body on fixed chunks on the
-# work-sharing team (invlin.models._team), so both give bitwise identical results for any number
+# work-sharing team (invlin._kernels.team), so both give bitwise identical results for any number
 # of threads, and the class picks the parallel one only for enough work to pay for waking the
 # team's threads.
 # Samples per tile of the structure-of-arrays objective kernel: long enough for the vectorised
@@ -421,7 +421,7 @@ def _dot_rows(U, a, V, b, S):
 def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, claims, data, reg,
                       GW1T, Gb1, GW2, Gb2):
     """Data term, regulariser and gradient slots of the chunks this call claims (chunk after
-    chunk with :func:`invlin.models._team.claim` from ``claims``, until every chunk is
+    chunk with :func:`invlin._kernels.team.claim` from ``claims``, until every chunk is
     claimed); returns how many it finished.
 
     Structure of arrays: a chunk is processed in tiles of at most TILE samples; every work
@@ -815,7 +815,7 @@ def _objective_outputs(W1T, x):
 
 def _objective(parallel, W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind):
     """Run the objective body on all chunks: in turn, or on the work-sharing team
-    (``parallel``, :func:`invlin.models._team.run_claimed`).
+    (``parallel``, :func:`invlin._kernels.team.run_claimed`).
 
     Every chunk has its own gradient slot and the same arithmetic (the same body) on both
     paths, so the result is the same bitwise, for any number of threads.

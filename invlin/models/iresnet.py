@@ -22,7 +22,7 @@ _REGULARISERS = {"logdet": _kernels.REG_LOGDET, "divergence": _kernels.REG_DIVER
 
 
 # Work (samples x blocks x width) from which the parallel drivers run the chunks on the
-# work-sharing team (invlin.models._team); below it the serial driver runs (bitwise the same
+# work-sharing team (invlin._kernels.team); below it the serial driver runs (bitwise the same
 # result). Waking a helper thread costs 10-60 microseconds, and the team never waits for a
 # helper that has not started. Measured on 2 cores (docs/engine.md, "Threading"): at 2^16
 # (256 samples, 4 blocks of width 64, two chunks) the cheapest kernel, forward, takes 256

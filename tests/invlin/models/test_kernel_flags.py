@@ -1,6 +1,6 @@
 """The fast-math policy of the Numba kernels (docs/engine.md).
 
-Kernels may use the flags ``{"reassoc", "contract"}`` only, set in ``invlin.models._jit``;
+Kernels may use the flags ``{"reassoc", "contract"}`` only, set in ``invlin._kernels.jit``;
 where they do, non-finite values still propagate (no ``nnan``/``ninf``), the reassociated sums
 stay within their rounding bound, and results do not depend on the number of threads.
 """
@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 from numba.core.registry import CPUDispatcher
 
+from invlin._kernels import jit as _jit
+from invlin._kernels import spin as _spin
 from invlin.models import (_diagonal_numba, _iresnet_numba, _iresnet_stochastic_numba,
-                           _linear_numba, _spectral_numba, _spin, _spline_numba)
+                           _linear_numba, _spectral_numba, _spline_numba)
 from invlin.priors import _mixture_numba
 from invlin.training import _adam_numba
-from invlin.models import _jit
 from invlin.models import _iresnet_numba as kernels
 from invlin.models.iresnet import IResNet
 
