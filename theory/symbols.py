@@ -43,6 +43,14 @@ Scalar (per singular component) setting
 ``omega``
     Weight of the ``+m`` component of the asymmetric two-component Gaussian mixture prior
     ``omega N(m, tau^2) + (1 - omega) N(-m, tau^2)`` (``0 < omega < 1``).
+``b``, ``mu``
+    Scale (``b > 0``) and location (real) of the Laplace prior
+    ``p(x) = exp(-|x - mu|/b)/(2b)`` (:mod:`theory.laplace`).
+``H``
+    Upper slope bound of a slope-bounded map (``H = 1 + L`` for one block, ``(1 + L)^B`` for a
+    composition of ``B`` blocks).
+``B``
+    Number of blocks of a composition (a positive integer).
 ``l1, l2, ..., l7``
     Derivatives of the log prior density at the point: ``l_k = l^{(k)}(y/a)`` with
     ``l = log p_X`` (used by the series beyond first order, :mod:`theory.higher_order`).
@@ -53,11 +61,14 @@ import sympy as sp
 a, s, delta, c, L, k, w = sp.symbols("a s delta c L k w", positive=True)
 x, y, z, t, u, eta, epsilon = sp.symbols("x y z t u eta epsilon", real=True)
 m, tau, lam, omega = sp.symbols("m tau lam omega", positive=True)
+b, H = sp.symbols("b H", positive=True)
+mu = sp.Symbol("mu", real=True)
+B = sp.Symbol("B", integer=True, positive=True)
 l1, l2, l3, l4, l5, l6, l7 = LOG_DERIVATIVES = sp.symbols("l1:8", real=True)
 
 #: The paper's regulariser weight ``c = 2 delta^2``.
 PAPER_WEIGHT = 2 * delta**2
 
 __all__ = ["a", "s", "delta", "c", "L", "k", "w", "x", "y", "z", "t", "u", "eta", "epsilon",
-           "m", "tau", "lam", "omega", "l1", "l2", "l3", "l4", "l5", "l6", "l7",
+           "m", "tau", "lam", "omega", "b", "mu", "H", "B", "l1", "l2", "l3", "l4", "l5", "l6", "l7",
            "LOG_DERIVATIVES", "PAPER_WEIGHT"]

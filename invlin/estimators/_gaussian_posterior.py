@@ -1,20 +1,26 @@
-"""Closed-form posterior and evidence of each Gaussian component (Gaussian and mixture priors)."""
+"""Closed-form posterior and evidence of each Gaussian component (priors declaring them)."""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from invlin.priors import Gaussian, GaussianMixture
-
 
 def gaussian_components(prior) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(weights (K,), means (K, n), covs (K, n, n)) of a Gaussian or mixture prior, else None."""
-    if isinstance(prior, Gaussian):
-        return np.ones(1), prior.mean[None], prior.covariance[None]
-    if isinstance(prior, GaussianMixture):
-        return prior.weights, prior.means, prior.covs
-    return None
+    """(weights (K,), means (K, n), covs (K, n, n)) of a prior declaring Gaussian components.
+
+    None when ``prior.gaussian_components()`` is None (the prior is not a Gaussian mixture).
+    """
+    components = prior.gaussian_components()
+    if components is None:
+        return None
+    return components.weights, components.means, components.covs
+
+
+def is_gaussian(prior) -> bool:
+    """Whether the prior declares a single Gaussian component (a Gaussian prior)."""
+    components = prior.gaussian_components()
+    return components is not None and components.weights.shape[0] == 1
 
 
 def component_posteriors(problem, y: np.ndarray, weights, means, covs):

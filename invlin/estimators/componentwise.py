@@ -5,6 +5,12 @@ c = V^T x are independent (e.g. :class:`~invlin.priors.TransformLogisticProduct`
 basis), the posterior factorises: coefficient j has the 1-D posterior of
 b_j = sigma_j c_j + delta e_j (b = V^T y, e_j ~ N(0, 1)). Both estimators are vectorised over
 measurements and components at once (no loop over j) and never form an n x n matrix.
+
+Any other product prior declared in the problem's basis (capability ``product_structure``, e.g.
+:class:`~invlin.priors.ProductPrior` of Student-t or ``from_logpdf`` factors with
+``basis=problem.basis``) takes the generic route: the 1-D estimators of
+:func:`~invlin.estimators.posterior_mean` and :func:`~invlin.estimators.map_estimate` on each
+component in turn (exact, every local minimum found; a Python loop over j, so slower).
 """
 
 from __future__ import annotations
@@ -12,13 +18,41 @@ from __future__ import annotations
 import numpy as np
 
 from invlin._validation import as_points, positive_int, positive_scalar
-from invlin.estimators.map_estimate import MAPInfo
+from invlin.estimators.map_estimate import MAPInfo, map_estimate
+from invlin.estimators.posterior_mean import posterior_mean
 
 # Bracket expansion: start at +-1 prior scale, double up to 2^80 times (far beyond any finite
 # root of a problem with finite data).
 MAX_DOUBLINGS = 80
 
 __all__ = ["componentwise_map", "componentwise_posterior_mean"]
+
+
+def _generic_factors(problem):
+    """The 1-D factors of a product prior declared in the problem's basis (capability
+    ``product_structure``) without vectorised coefficient functions, else None."""
+    prior = problem.prior
+    if hasattr(prior, "coefficient_score"):
+        return None
+    structure = prior.product_structure()
+    if structure is None or isinstance(structure.basis, np.ndarray):
+        return None
+    if not (structure.basis is problem.basis or structure.basis == problem.basis):
+        return None
+    return structure.factors
+
+
+def _per_component(problem, y, estimator, **kwargs):
+    """estimator (posterior_mean or map_estimate with return_info) on each 1-D problem
+    sigma_j c + delta e of the factors (a loop over components: the generic, slower route)."""
+    from invlin.problem import LinearInverseProblem
+
+    factors = _generic_factors(problem)
+    b = problem.basis.forward(y)
+    results = [estimator(LinearInverseProblem([[sigma]], problem.delta, factor),
+                         b[:, j : j + 1], **kwargs)
+               for j, (sigma, factor) in enumerate(zip(problem.singular_values, factors))]
+    return b, results
 
 
 def _require_product(problem):
@@ -127,14 +161,22 @@ def componentwise_map(problem, y, *, return_info: bool = False, tol: float = 1e-
     each coefficient solves the scalar prior-based normal equation
     :math:`\sigma_j^2 c - \delta^2 (\log\ell_j)'(c) = \sigma_j b_j`. The root is bracketed by
     doubling from +-s_j and found by Newton steps that fall back to bisection when they leave
-    the bracket. Components with sigma_j = 0 give the prior mode.
+    the bracket. Components with sigma_j = 0 give the prior mode. A prior that declares
+    ``closed_form_map`` (the Laplace product: the soft threshold) gives it instead; with a
+    kink the reported gradient is the smooth part's.
     """
-    prior = _require_product(problem)
     y, single = as_points(y, "y", problem.m)
     tol = positive_scalar(tol, "tol")
     max_iter = positive_int(max_iter, "max_iter")
+    if _generic_factors(problem) is not None:
+        return _generic_map(problem, y, single, return_info, tol, max_iter)
+    prior = _require_product(problem)
     b = problem.basis.forward(y)
-    c, converged = _solve(problem, prior, b, tol, max_iter)
+    exact = prior.closed_form_map(problem.singular_values, problem.delta, b)
+    if exact is not None:
+        c, converged = np.asarray(exact, dtype=np.float64), np.ones(b.shape, dtype=bool)
+    else:
+        c, converged = _solve(problem, prior, b, tol, max_iter)
     x = problem.basis.adjoint(c)
     if not return_info:
         return x[0] if single else x
@@ -145,7 +187,35 @@ def componentwise_map(problem, y, *, return_info: bool = False, tol: float = 1e-
                    gradient_norm=np.linalg.norm(gradient, axis=1),
                    objective=value.sum(axis=1),
                    n_local_minima=np.ones(n, dtype=int),
-                   converged=converged.all(axis=1))
+                   converged=converged.all(axis=1),
+                   local_minima=x[:, None, :].copy(),
+                   local_objectives=value.sum(axis=1)[:, None])
+    if single:
+        x = x[0]
+        info = MAPInfo(**{name: v[0] for name, v in vars(info).items()})
+    return x, info
+
+
+def _generic_map(problem, y, single, return_info, tol, max_iter):
+    """componentwise_map for any 1-D factors: map_estimate per component (all local minima)."""
+    b, results = _per_component(problem, y, map_estimate, return_info=True, tol=tol,
+                                max_iter=max_iter)
+    c = np.concatenate([x for x, _ in results], axis=1)
+    x = problem.basis.adjoint(c)
+    if not return_info:
+        return x[0] if single else x
+    residual = problem.singular_values * c - b
+    value = 0.5 * residual**2 - problem.delta**2 * np.concatenate(
+        [factor.logpdf(c[:, j : j + 1])[:, None]
+         for j, factor in enumerate(_generic_factors(problem))], axis=1)
+    objective = value.sum(axis=1)
+    gradient = np.stack([info.gradient_norm for _, info in results], axis=1)
+    info = MAPInfo(unique=np.all([i.unique for _, i in results], axis=0),
+                   gradient_norm=np.linalg.norm(gradient, axis=1),
+                   objective=objective,
+                   n_local_minima=np.prod([i.n_local_minima for _, i in results], axis=0),
+                   converged=np.all([i.converged for _, i in results], axis=0),
+                   local_minima=x[:, None, :].copy(), local_objectives=objective[:, None])
     if single:
         x = x[0]
         info = MAPInfo(**{name: v[0] for name, v in vars(info).items()})
@@ -181,13 +251,22 @@ def componentwise_posterior_mean(problem, y, *, tail_widths: float = 25.0,
     integrand is analytic in the strip |Im c| < pi s_j, so the error at h <= min(w, s)/2 is
     ~exp(-2 pi^2) squared, below 1e-15 relative; a log-concave posterior with logistic tails
     leaves mass below ~1e-15 beyond 25 widths (w >= sqrt(2) s where the likelihood is flat).
-    All components of a chunk of measurements use the largest node count needed in it.
+    All components of a chunk of measurements use the largest node count needed in it. A
+    prior that declares ``closed_form_posterior_mean`` (the Laplace product) gives it instead.
     """
-    prior = _require_product(problem)
     y, single = as_points(y, "y", problem.m)
     tail_widths = positive_scalar(tail_widths, "tail_widths")
     max_grid_points = positive_int(max_grid_points, "max_grid_points")
+    if _generic_factors(problem) is not None:
+        _, results = _per_component(problem, y, posterior_mean)
+        x = problem.basis.adjoint(np.concatenate(results, axis=1))
+        return x[0] if single else x
+    prior = _require_product(problem)
     b = problem.basis.forward(y)
+    exact = prior.closed_form_posterior_mean(problem.singular_values, problem.delta, b)
+    if exact is not None:
+        x = problem.basis.adjoint(np.asarray(exact, dtype=np.float64))
+        return x[0] if single else x
     mode, _ = _solve(problem, prior, b, 1e-12, 200)
     _, _, curvature, _ = _parts(problem, prior, mode, b)
     width = problem.delta / np.sqrt(curvature)

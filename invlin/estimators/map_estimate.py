@@ -10,10 +10,12 @@ from invlin._validation import as_points, positive_int, positive_scalar
 from invlin.estimators._gaussian_posterior import (
     component_posteriors,
     gaussian_components,
+    is_gaussian,
     posterior_weights,
 )
+from invlin.estimators._posterior_1d import local_minima_1d, scannable
 from invlin.estimators.objective import _gradient, _hessian, _objective
-from invlin.priors import Gaussian
+from invlin.problem import LinearInverseProblem
 
 # Armijo sufficient-decrease constant (the customary 1e-4) and the number of step halvings
 # after which a search direction is abandoned (2^-60 ~ 1e-18: below rounding of any step).
@@ -43,6 +45,11 @@ class MAPInfo:
         Number of distinct local minima found from the starts.
     converged : ndarray of bool, shape (N,)
         Whether the returned point met the relative gradient tolerance ``tol``.
+    local_minima : ndarray, shape (N, K, n)
+        The distinct local minimisers found, sorted by objective (``local_minima[i, 0]`` is the
+        returned, global one), NaN-padded to the largest count K.
+    local_objectives : ndarray, shape (N, K)
+        Their objectives (inf-padded).
     """
 
     unique: np.ndarray
@@ -50,6 +57,8 @@ class MAPInfo:
     objective: np.ndarray
     n_local_minima: np.ndarray
     converged: np.ndarray
+    local_minima: np.ndarray
+    local_objectives: np.ndarray
 
 
 def map_estimate(problem, y, *, return_info=False, tol=1e-12, max_iter=200, tie_tol=1e-9):
@@ -104,26 +113,36 @@ def map_estimate(problem, y, *, return_info=False, tol=1e-12, max_iter=200, tie_
     max_iter = positive_int(max_iter, "max_iter")
     tie_tol = positive_scalar(tie_tol, "tie_tol")
 
-    if isinstance(problem.prior, Gaussian):
-        x = _gaussian_map(problem, y)
+    if is_gaussian(problem.prior):
+        x = _gaussian_map(problem, y, tol)
         n = y.shape[0]
         grad = _gradient(problem, x, y)
+        objective = _objective(problem, x, y)
         info = MAPInfo(
             unique=np.ones(n, dtype=bool),
             gradient_norm=np.linalg.norm(grad, axis=1),
-            objective=_objective(problem, x, y),
+            objective=objective,
             n_local_minima=np.ones(n, dtype=int),
             converged=_relative_gradient(problem, x, y, grad) <= tol,
+            local_minima=x[:, None, :].copy(),
+            local_objectives=objective[:, None].copy(),
         )
+    elif problem.dim == 1 and np.any(problem.A != 0) and _closed_form_1d(problem, y) is not None:
+        x, info = _closed_form_info(problem, y, _closed_form_1d(problem, y), tol)
+    elif problem.dim == 1 and np.any(problem.A != 0):
+        x, info = _scan_1d(problem, y, tol, max_iter, tie_tol)
+    elif (basis := _diagonal_product_basis(problem)) is not None:
+        x, info = _product_map(problem, y, basis, tol, max_iter, tie_tol)
     else:
         parts = [
             _global_newton(problem, y[i : i + CHUNK], tol, max_iter, tie_tol)
             for i in range(0, y.shape[0], CHUNK)
         ]
         x = np.concatenate([part[0] for part in parts])
+        size = max(part[1].local_objectives.shape[1] for part in parts)
         info = MAPInfo(
             **{
-                name: np.concatenate([getattr(part[1], name) for part in parts])
+                name: np.concatenate([_pad(getattr(part[1], name), size) for part in parts])
                 for name in MAPInfo.__dataclass_fields__
             }
         )
@@ -132,6 +151,146 @@ def map_estimate(problem, y, *, return_info=False, tol=1e-12, max_iter=200, tie_
         x = x[0]
         info = MAPInfo(**{name: value[0] for name, value in vars(info).items()})
     return (x, info) if return_info else x
+
+
+def _closed_form_1d(problem, y):
+    """The prior's closed-form MAP of a problem with one unknown, or None (see ``_scan_1d``)."""
+    column = problem.A[:, 0]
+    alpha = float(np.linalg.norm(column))
+    exact = problem.prior.closed_form_map(alpha, problem.delta, y @ column / alpha)
+    return None if exact is None else np.asarray(exact, dtype=np.float64)[:, None]
+
+
+def _closed_form_info(problem, y, x, tol):
+    """MAPInfo of a closed-form MAP (a log-concave prior: the minimiser is unique).
+
+    ``converged`` reports whether 0 is in the subdifferential to ``tol``: the smooth gradient
+    where it exists; at a declared kink the data term's gradient must lie within the jump of
+    -delta^2 (log p)' there, which the closed form guarantees (it is reported as converged).
+    """
+    n = y.shape[0]
+    grad = _gradient(problem, x, y)
+    at_kink = np.isin(x[:, 0], problem.prior.kinks())
+    objective = _objective(problem, x, y)
+    converged = at_kink | (_relative_gradient(problem, x, y, grad) <= tol)
+    info = MAPInfo(
+        unique=np.ones(n, dtype=bool),
+        gradient_norm=np.where(at_kink, 0.0, np.linalg.norm(grad, axis=1)),
+        objective=objective,
+        n_local_minima=np.ones(n, dtype=int),
+        converged=converged,
+        local_minima=x[:, None, :].copy(),
+        local_objectives=objective[:, None].copy(),
+    )
+    return x, info
+
+
+def _pad(values: np.ndarray, size: int) -> np.ndarray:
+    """Pad the per-minimum axis (axis 1) of an info field to ``size`` (NaN / inf)."""
+    if values.ndim == 1 or values.shape[1] == size:
+        return values
+    widths = [(0, 0)] * values.ndim
+    widths[1] = (0, size - values.shape[1])
+    return np.pad(values, widths, constant_values=np.nan if values.ndim == 3 else np.inf)
+
+
+def _diagonal_product_basis(problem):
+    """The dense basis of a product prior (n > 1) that diagonalises A (square), else None."""
+    structure = problem.prior.product_structure() if problem.dim > 1 else None
+    if structure is None or not isinstance(structure.basis, np.ndarray):
+        return None
+    if problem.m != problem.dim or not problem.is_diagonal_in(structure.basis):
+        return None
+    return structure.basis
+
+
+def _product_map(problem, y, basis, tol, max_iter, tie_tol):
+    """Per-component MAPs of a product prior in a basis diagonalising A (1-D problems).
+
+    The objective is sum_j (d_j c_j - <y, b_j>)^2 / 2 - delta^2 log p_j(c_j): its minimisers
+    are the products of the components' minimisers, so the global one is the product of the
+    global ones, ``n_local_minima`` the product of the counts and ``unique`` whether every
+    component's is; ``local_minima`` holds the global minimiser only.
+    """
+    factors = problem.prior.product_structure().factors
+    diagonal = np.einsum("ij,ik,kj->j", basis, problem.A, basis)
+    data = y @ basis
+    coefficients = np.empty_like(data)
+    n = y.shape[0]
+    unique = np.ones(n, dtype=bool)
+    converged = np.ones(n, dtype=bool)
+    count = np.ones(n, dtype=int)
+    for j, factor in enumerate(factors):
+        sub = LinearInverseProblem([[diagonal[j]]], problem.delta, factor)
+        c, part = map_estimate(sub, data[:, j : j + 1], return_info=True, tol=tol,
+                               max_iter=max_iter, tie_tol=tie_tol)
+        coefficients[:, j] = c[:, 0]
+        unique &= part.unique
+        converged &= part.converged
+        count *= part.n_local_minima
+    x = coefficients @ basis.T
+    objective = _objective(problem, x, y)
+    info = MAPInfo(unique=unique,
+                   gradient_norm=np.linalg.norm(_gradient(problem, x, y), axis=1),
+                   objective=objective, n_local_minima=count, converged=converged,
+                   local_minima=x[:, None, :].copy(), local_objectives=objective[:, None].copy())
+    return x, info
+
+
+def _scan_1d(problem, y, tol, max_iter, tie_tol):
+    """All local minima of a problem with one unknown (A of shape (m, 1)): grid scan + Newton.
+
+    With alpha = |A| and y' = <A, y> / alpha, |A x - y|^2 = (alpha x - y')^2 + const, so the
+    minimisers are those of the scalar problem y' = alpha x + delta eta
+    (:func:`invlin.estimators._posterior_1d.local_minima_1d`).
+    """
+    column = problem.A[:, 0]
+    alpha = float(np.linalg.norm(column))
+    reduced = y @ column / alpha
+    scan = scannable(problem.prior, alpha, problem.delta, reduced)
+    if not np.all(scan):
+        return _scan_or_newton(problem, y, scan, tol, max_iter, tie_tol)
+    minima, _, converged = local_minima_1d(problem.prior, alpha, problem.delta, reduced, tol)
+    n, size = minima.shape
+    found = np.isfinite(minima)
+    flat = np.where(found, minima, 0.0).reshape(-1, 1)
+    y_rep = np.repeat(y, size, axis=0)
+    objective = np.where(found, _objective(problem, flat, y_rep).reshape(n, size), np.inf)
+    x = minima[:, :1].copy()
+    f_best = objective[:, 0]
+    tie_scale = tie_tol * (np.abs(f_best) + problem.delta**2)
+    n_tied = np.sum(found & (np.abs(objective - f_best[:, None]) <= tie_scale[:, None]), axis=1)
+    info = MAPInfo(
+        unique=n_tied <= 1,
+        gradient_norm=np.linalg.norm(_gradient(problem, x, y), axis=1),
+        objective=f_best,
+        n_local_minima=np.sum(found, axis=1),
+        converged=converged[:, 0],
+        local_minima=minima[:, :, None].copy(),
+        local_objectives=objective,
+    )
+    return x, info
+
+
+def _scan_or_newton(problem, y, scan, tol, max_iter, tie_tol):
+    """The scan where the window is scannable, multi-start Newton elsewhere (merged)."""
+    parts = []
+    if np.any(scan):
+        parts.append((scan, _scan_1d(problem, y[scan], tol, max_iter, tie_tol)))
+    rest = ~scan
+    parts.append((rest, _global_newton(problem, y[rest], tol, max_iter, tie_tol)))
+    n = y.shape[0]
+    size = max(part[1].local_objectives.shape[1] for _, part in parts)
+    x = np.empty((n, problem.dim))
+    fields = {}
+    for rows, (xp, info) in parts:
+        x[rows] = xp
+        for name in MAPInfo.__dataclass_fields__:
+            value = _pad(getattr(info, name), size)
+            if name not in fields:
+                fields[name] = np.empty((n,) + value.shape[1:], dtype=value.dtype)
+            fields[name][rows] = value
+    return x, MAPInfo(**fields)
 
 
 def _require_representable(y) -> None:
@@ -147,10 +306,21 @@ def _require_representable(y) -> None:
         )
 
 
-def _gaussian_map(problem, y):
+def _gaussian_map(problem, y, tol):
+    """The Gaussian posterior's mean (= its mode), refined by at most two Newton steps on the
+    quadratic objective where its relative gradient exceeds ``tol``: the closed form carries
+    rounding of order eps cond(A), which for ill-conditioned A can exceed ``tol`` (iterative
+    refinement removes it; the Hessian A^T A + delta^2 Sigma^-1 is constant)."""
     weights, means, covs = gaussian_components(problem.prior)
     _, post_means, _ = component_posteriors(problem, y, weights, means, covs)
-    return post_means[:, 0]
+    x = post_means[:, 0]
+    hessian = problem.normal_operator + problem.delta**2 * np.linalg.inv(covs[0])
+    for _ in range(2):
+        grad = _gradient(problem, x, y)
+        if np.all(_relative_gradient(problem, x, y, grad) <= tol):
+            break
+        x = x - np.linalg.solve(hessian, grad.T).T
+    return x
 
 
 def _relative_gradient(problem, x, y, grad):
@@ -229,6 +399,20 @@ def _global_newton(problem, y, tol, max_iter, tie_tol):
         n_minima += new
         n_tied += new & (np.abs(objective[s] - f_best) <= tie_scale)
         found.append((x[s], hessians[s], new))
+    # the distinct minima per measurement, sorted by objective (the returned one first)
+    diff = x - x_best
+    metric = hessians[best, cols]
+    at_best = np.sqrt(np.abs(np.einsum("sni,nij,snj->sn", diff, metric, diff))) <= 1e-4 * problem.delta
+    others = np.stack([present for _, _, present in found]) & ~at_best  # (S, N)
+    order = np.argsort(np.where(others, objective, np.inf), axis=0)
+    size = int(np.max(np.sum(others, axis=0)))
+    order = order[:size]
+    keep = np.take_along_axis(others, order, axis=0)
+    local_minima = np.concatenate(
+        [x_best[:, None], np.where(keep[..., None], x[order, cols], np.nan).transpose(1, 0, 2)],
+        axis=1)
+    local_objectives = np.concatenate(
+        [f_best[:, None], np.where(keep, objective[order, cols], np.inf).T], axis=1)
 
     info = MAPInfo(
         unique=n_tied <= 1,
@@ -236,6 +420,8 @@ def _global_newton(problem, y, tol, max_iter, tie_tol):
         objective=f_best,
         n_local_minima=n_minima,
         converged=converged[best, cols],
+        local_minima=local_minima,
+        local_objectives=local_objectives,
     )
     return x_best, info
 

@@ -10,13 +10,13 @@ from invlin.estimators._gaussian_posterior import (
     gaussian_components,
     posterior_weights,
 )
+from invlin.estimators._posterior_1d import posterior_mean_1d
 from invlin.estimators._quadrature import grid_posterior_mean
 from invlin.estimators.map_estimate import map_estimate
-from invlin.priors import Gumbel, LogisticProduct
 from invlin.problem import LinearInverseProblem
 
-# Dimension up to which a non-separable LogisticProduct posterior is integrated on a tensor
-# grid (~100 points per axis: 10^6 points per measurement in 3-D).
+# Dimension up to which a non-separable product posterior is integrated on a tensor grid
+# (~100 points per axis: 10^6 points per measurement in 3-D).
 MAX_GRID_DIM = 3
 
 
@@ -29,10 +29,10 @@ def posterior_mean(problem, y, *, tail_widths=25.0, max_grid_points=2_000_000):
     y : array_like, shape (N, m) or (m,)
         Measurements.
     tail_widths : float, optional
-        Quadrature only (LogisticProduct and Gumbel priors): grid half-width in Laplace
-        standard deviations.
+        Trapezoidal quadrature only (log-concave priors with an analytic strip): grid
+        half-width in Laplace standard deviations.
     max_grid_points : int, optional
-        Quadrature only: number of grid points evaluated at once (a memory bound).
+        Trapezoidal quadrature only: number of grid points evaluated at once (a memory bound).
 
     Returns
     -------
@@ -41,12 +41,16 @@ def posterior_mean(problem, y, *, tail_widths=25.0, max_grid_points=2_000_000):
     Raises
     ------
     NotImplementedError
-        For a LogisticProduct prior in dimension > 3 when the problem is not diagonal in the
-        prior's basis, or for a prior without a posterior-mean method.
+        For a prior in dimension > 1 that declares neither Gaussian components nor a product
+        structure, or a product prior in dimension > 3 when the problem is not diagonal in the
+        prior's basis.
 
     Notes
     -----
-    Gaussian mixture prior sum_k w_k N(mu_k, Sigma_k) (a Gaussian is K = 1): the posterior is
+    The method follows the prior's capabilities (docs/architecture.md, "Prior protocol"), in
+    this order.
+
+    Gaussian components sum_k w_k N(mu_k, Sigma_k) (a Gaussian is K = 1): the posterior is
     the mixture sum_k pi_k(y) N(m_k(y), P_k) with
 
     .. math::
@@ -57,66 +61,87 @@ def posterior_mean(problem, y, *, tail_widths=25.0, max_grid_points=2_000_000):
 
     so E[x | y] = sum_k pi_k(y) m_k(y) (log-sum-exp weights, Cholesky solves; valid for any A).
 
-    LogisticProduct prior: if A = B diag(d) B^T in the prior's basis B, the posterior factorises
-    and each coefficient <x, b_j> has the 1-D posterior of the problem d_j t + noise with the
-    1-D logistic marginal prior; its mean is computed by 1-D quadrature. Otherwise (n <= 3) the
-    full posterior is integrated on a tensor grid around the MAP (see
-    ``invlin.estimators._quadrature``). The posterior is log-concave, so the MAP found by
-    :func:`map_estimate` is its unique mode.
+    One unknown (n = 1): a prior that declares a closed form (``closed_form_posterior_mean``,
+    e.g. the Laplace prior) gives it. Otherwise, if the prior is log-concave and log p is analytic in a strip
+    |Im t| < w (``analytic_strip``), trapezoidal quadrature around the MAP on a grid aligned
+    with the strip (``invlin.estimators._quadrature``, scales w / pi; for the Gumbel the strip
+    pi beta/2 where |exp(-e^{-u})| <= 1): exponentially accurate. Otherwise composite
+    Gauss-Legendre on a window around y/a that provably holds the posterior
+    (``invlin.estimators._posterior_1d``, panel breaks at the prior's kinks): any 1-D prior,
+    also multimodal posteriors.
 
-    Gumbel prior (1-D, log-concave): the same trapezoidal quadrature around the MAP. Its
-    log-density -(u + e^{-u}) is entire, and on the strip |Im t| < pi beta/2 the factor
-    |exp(-e^{-u})| = exp(-e^{-Re u} cos(Im u)) stays <= 1, so the quadrature is given the
-    strip half-width pi beta/2 (``scales = beta/2`` in the convention of
-    ``invlin.estimators._quadrature``).
+    Product structure p(x) = prod_j p_j(<x, b_j>): if A = B diag(d) B^T in the basis B, the
+    posterior factorises and each coefficient has the 1-D posterior of d_j t + noise under
+    p_j (the 1-D rules above). Otherwise (n <= 3, log-concave factors with strips) the full
+    posterior is integrated on a tensor grid around the MAP.
     """
     y, single = as_points(y, "y", problem.m)
     tail_widths = positive_scalar(tail_widths, "tail_widths")
     max_grid_points = positive_int(max_grid_points, "max_grid_points")
     prior = problem.prior
     components = gaussian_components(prior)
+    structure = prior.product_structure() if prior.dim > 1 else None
+    if structure is not None and not isinstance(structure.basis, np.ndarray):
+        structure = None  # a fast transform: componentwise_posterior_mean, never a dense basis
     if components is not None:
         log_evidence, post_means, _ = component_posteriors(problem, y, *components)
         x = np.einsum("nk,nki->ni", posterior_weights(log_evidence), post_means)
-    elif isinstance(prior, LogisticProduct):
-        x = _logistic_posterior_mean(problem, y, tail_widths, max_grid_points)
-    elif isinstance(prior, Gumbel):
-        mode = map_estimate(problem, y)
-        x = grid_posterior_mean(
-            problem, y, mode, np.array([prior.scale / 2.0]), np.eye(1), tail_widths,
-            max_grid_points,
-        )
+    elif prior.dim == 1:
+        x = _posterior_mean_1d(problem, y, tail_widths, max_grid_points)
+    elif structure is not None:
+        x = _product_posterior_mean(problem, y, structure, tail_widths, max_grid_points)
     else:
         raise NotImplementedError(
-            f"posterior_mean has no method for a prior of type {type(prior).__name__}"
+            f"posterior_mean has no method for {type(prior).__name__} in dimension "
+            f"{prior.dim}: it declares neither Gaussian components nor a product structure in "
+            "a dense basis (for a fast transform use componentwise_posterior_mean)"
         )
     return x[0] if single else x
 
 
-def _logistic_posterior_mean(problem, y, tail_widths, max_grid_points):
+def _posterior_mean_1d(problem, y, tail_widths, max_grid_points):
+    """One unknown: trapezoid around the MAP (log-concave with a strip), else the window rule."""
     prior = problem.prior
-    basis = prior.basis
+    column = problem.A[:, 0]
+    alpha = float(np.linalg.norm(column))
+    if alpha != 0.0:
+        exact = prior.closed_form_posterior_mean(alpha, problem.delta, y @ column / alpha)
+        if exact is not None:
+            return np.asarray(exact, dtype=np.float64)[:, None]
+    strip = prior.analytic_strip()
+    if prior.is_log_concave and strip is not None and np.isfinite(strip):
+        mode = map_estimate(problem, y)
+        return grid_posterior_mean(problem, y, mode, np.array([strip / np.pi]), np.eye(1),
+                                   tail_widths, max_grid_points)
+    if alpha == 0.0:  # the data say nothing: the posterior is the prior
+        return np.broadcast_to(prior.mean, (y.shape[0], 1)).copy()
+    return posterior_mean_1d(prior, alpha, problem.delta, y @ column / alpha)[:, None]
+
+
+def _product_posterior_mean(problem, y, structure, tail_widths, max_grid_points):
+    basis = structure.basis_matrix()
     if problem.is_diagonal_in(basis):
         diagonal = np.einsum("ij,ik,kj->j", basis, problem.A, basis)
         coefficients = y @ basis  # <y, b_j>, noise stays N(0, delta^2) per coefficient
+        exact = problem.prior.closed_form_posterior_mean(diagonal, problem.delta, coefficients)
+        if exact is not None and np.all(diagonal > 0):
+            return np.asarray(exact, dtype=np.float64) @ basis.T
         x = np.zeros_like(coefficients)
         for j in range(problem.dim):
-            marginal = prior.marginal(basis[:, j])
-            sub = LinearInverseProblem([[diagonal[j]]], problem.delta, marginal)
-            data = coefficients[:, j : j + 1]
-            mode = map_estimate(sub, data)
-            mean = grid_posterior_mean(
-                sub, data, mode, marginal.scales, marginal.basis, tail_widths, max_grid_points
-            )
+            sub = LinearInverseProblem([[diagonal[j]]], problem.delta, structure.factors[j])
+            mean = posterior_mean(sub, coefficients[:, j : j + 1], tail_widths=tail_widths,
+                                  max_grid_points=max_grid_points)
             x += mean * basis[:, j]
         return x
-    if problem.dim > MAX_GRID_DIM:
+    strips = np.array([factor.analytic_strip() or np.nan for factor in structure.factors])
+    log_concave = all(factor.is_log_concave for factor in structure.factors)
+    if problem.dim > MAX_GRID_DIM or not (log_concave and np.all(np.isfinite(strips))):
         raise NotImplementedError(
-            "posterior_mean for a LogisticProduct prior needs either a problem diagonal in the "
-            f"prior's basis or dimension <= {MAX_GRID_DIM} (tensor-grid quadrature), got "
-            f"dimension {problem.dim} with a non-diagonal operator"
+            "posterior_mean for a product prior needs either a problem diagonal in the "
+            f"prior's basis or dimension <= {MAX_GRID_DIM} with log-concave factors analytic "
+            f"in a strip (tensor-grid quadrature), got dimension {problem.dim} with a "
+            "non-diagonal operator"
         )
     mode = map_estimate(problem, y)
-    return grid_posterior_mean(
-        problem, y, mode, prior.scales, basis, tail_widths, max_grid_points
-    )
+    return grid_posterior_mean(problem, y, mode, strips / np.pi, basis, tail_widths,
+                               max_grid_points)

@@ -26,7 +26,8 @@ def population_value_and_grad(model, problem, loss) -> tuple[float, np.ndarray]:
     model : Linear or DiagonalLinear
         Any model exposing the affine hooks ``_affine()`` (K, b) and ``_affine_gradient``.
     problem : LinearInverseProblem
-        With a :class:`~invlin.priors.Gaussian` prior ``N(mu, Sigma)``.
+        With a Gaussian prior ``N(mu, Sigma)``: one that declares a single Gaussian component
+        (``prior.gaussian_components()``, e.g. :class:`~invlin.priors.Gaussian`).
     loss : Loss or str
         A :class:`Loss` (or a loss name, then in z-form with the default weight).
 
@@ -59,8 +60,6 @@ def population_value_and_grad(model, problem, loss) -> tuple[float, np.ndarray]:
     :math:`\partial/\partial b = -2 P^T m_e`, and
     :math:`\partial/\partial K = -P^T (\partial/\partial P) P^T`.
     """
-    from invlin.priors import Gaussian  # deferred: the priors package imports nothing of ours
-
     if isinstance(loss, str):
         loss = Loss(loss)
     if not (hasattr(model, "_affine") and hasattr(model, "_affine_gradient")):
@@ -68,14 +67,15 @@ def population_value_and_grad(model, problem, loss) -> tuple[float, np.ndarray]:
             f"population losses are closed-form only for affine models (Linear, DiagonalLinear); "
             f"got {type(model).__name__}"
         )
-    if not isinstance(problem.prior, Gaussian):
+    components = problem.prior.gaussian_components()
+    if components is None or components.weights.shape[0] != 1:
         raise TypeError(
             f"population losses need a Gaussian prior (closed-form moments); got "
             f"{type(problem.prior).__name__}"
         )
     loss.check_compatible(model, problem)
-    mu = np.asarray(problem.prior.mean, dtype=np.float64)
-    sigma = np.asarray(problem.prior.covariance, dtype=np.float64)
+    mu = np.asarray(components.means[0], dtype=np.float64)
+    sigma = np.asarray(components.covs[0], dtype=np.float64)
     delta2 = float(problem.delta) ** 2
     b_op, c_op = _moments(problem, loss.form)
     matrix, bias = model._affine()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.linalg import solve_triangular
+from scipy.special import ndtr
 
 from invlin._validation import as_float_array, positive_int, require_generator
 from invlin._linalg import as_spd_matrix, as_unit_vector
-from invlin.priors.base import Prior
+from invlin.priors.base import GaussianComponents, Prior
 
 
 class Gaussian(Prior):
@@ -107,3 +108,24 @@ class Gaussian(Prior):
 
     def mode_candidates(self) -> np.ndarray:
         return self._mean.reshape(1, self.dim).copy()
+
+    # -- capabilities -------------------------------------------------------------------------
+    def gaussian_components(self) -> GaussianComponents:
+        return GaussianComponents(np.ones(1), self._mean[None].copy(), self._cov[None].copy())
+
+    def cdf(self, t) -> np.ndarray:
+        self._require_1d("cdf")
+        return ndtr((np.asarray(t, dtype=np.float64) - self._mean[0]) / self._chol[0, 0])
+
+    def tail_masses(self, lo: float, hi: float) -> tuple[float, float]:
+        # Phi(-u) for the upper tail: no cancellation in 1 - Phi(u).
+        self._require_1d("tail_masses")
+        std = self._chol[0, 0]
+        return (float(ndtr((lo - self._mean[0]) / std)),
+                float(ndtr(-(hi - self._mean[0]) / std)))
+
+    def analytic_strip(self) -> float:
+        return np.inf  # log p is a polynomial: entire
+
+    def max_log_density(self) -> float:
+        return float(self._log_norm)

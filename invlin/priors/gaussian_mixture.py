@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.linalg import solve_triangular
-from scipy.special import logsumexp
+from scipy.special import logsumexp, ndtr
 
 from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
 from invlin._linalg import as_spd_matrix, as_unit_vector
 from invlin.priors._mixture_numba import mixture_draws
-from invlin.priors.base import Prior
+from invlin.priors.base import GaussianComponents, Prior
 
 # Mixture weights given in decimal (e.g. 0.3, 0.7) sum to 1 within a few eps; 1e-12 accepts
 # rounding and rejects weights that are not normalised.
@@ -221,6 +221,39 @@ class GaussianMixture(Prior):
 
     def mode_candidates(self) -> np.ndarray:
         return self._means[self._weights > 0].copy()
+
+    # -- capabilities -------------------------------------------------------------------------
+    def gaussian_components(self) -> GaussianComponents:
+        return GaussianComponents(self._weights.copy(), self._means.copy(), self._covs.copy())
+
+    def _standard_deviations(self) -> np.ndarray:
+        self._require_1d("this capability")
+        return self._chols[:, 0, 0]
+
+    def cdf(self, t) -> np.ndarray:
+        stds = self._standard_deviations()
+        t = np.asarray(t, dtype=np.float64)
+        u = (t[..., None] - self._means[:, 0]) / stds
+        return ndtr(u) @ self._weights
+
+    def tail_masses(self, lo: float, hi: float) -> tuple[float, float]:
+        # componentwise: P(X > hi) = sum_k w_k Phi(-(hi - mu_k)/s_k), no cancellation
+        stds = self._standard_deviations()
+        means = self._means[:, 0]
+        return (float(self._weights @ ndtr((lo - means) / stds)),
+                float(self._weights @ ndtr(-(hi - means) / stds)))
+
+    def analytic_strip(self) -> float | None:
+        # l = log sum_k w_k N_k has complex zeros of the mixture density as singularities
+        return np.inf if self.n_components == 1 else None
+
+    def resolution(self) -> float:
+        return float(np.min(self._standard_deviations()[self._weights > 0]))
+
+    def max_log_density(self) -> float:
+        # p <= sum_k w_k max N_k = sum_k w_k / sqrt(2 pi v_k)
+        stds = self._standard_deviations()
+        return float(np.log(np.sum(self._weights / (np.sqrt(2.0 * np.pi) * stds))))
 
 
 def _softmax(log_values: np.ndarray) -> np.ndarray:

@@ -126,3 +126,21 @@ class Gumbel(Prior):
 
     def mode_candidates(self) -> np.ndarray:
         return np.array([[self._location]])
+
+    # -- capabilities -------------------------------------------------------------------------
+    def cdf(self, t) -> np.ndarray:
+        _, decay = self._decay(np.asarray(t, dtype=np.float64))
+        return np.exp(-decay)
+
+    def tail_masses(self, lo: float, hi: float) -> tuple[float, float]:
+        # F(t) = exp(-e^{-u}); the upper tail 1 - F = -expm1(-e^{-u}) without cancellation
+        _, decay = self._decay(np.array([lo, hi], dtype=np.float64))
+        return float(np.exp(-decay[0])), float(-np.expm1(-decay[1]))
+
+    def analytic_strip(self) -> float:
+        # log p = -(u + e^{-u}) is entire, and on |Im t| < pi beta / 2 the factor
+        # |exp(-e^{-u})| = exp(-e^{-Re u} cos(Im u)) stays <= 1 (see posterior_mean)
+        return np.pi * self._scale / 2.0
+
+    def max_log_density(self) -> float:
+        return -1.0 - np.log(self._scale)  # at the mode u = 0

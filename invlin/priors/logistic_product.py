@@ -7,7 +7,9 @@ import numpy as np
 from invlin._validation import as_float_array, positive_int, require_generator
 from invlin._linalg import as_orthonormal_basis, as_unit_vector
 from invlin.priors._logistic import logistic_curvature, logistic_logpdf, logistic_score
-from invlin.priors.base import Prior
+from scipy.special import expit
+
+from invlin.priors.base import Prior, ProductStructure
 
 
 class LogisticProduct(Prior):
@@ -153,3 +155,30 @@ class LogisticProduct(Prior):
 
     def mode_candidates(self) -> np.ndarray:
         return self._loc.reshape(1, self.dim).copy()
+
+    # -- capabilities -------------------------------------------------------------------------
+    def product_structure(self) -> ProductStructure:
+        factors = tuple(self.marginal(self._basis[:, j]) for j in range(self.dim))
+        return ProductStructure(self._basis.copy(), factors)
+
+    def cdf(self, t) -> np.ndarray:
+        self._require_1d("cdf")
+        return expit((np.asarray(t, dtype=np.float64) - self._loc[0]) / self._scales[0])
+
+    def tail_masses(self, lo: float, hi: float) -> tuple[float, float]:
+        self._require_1d("tail_masses")
+        s, loc = self._scales[0], self._loc[0]
+        return float(expit((lo - loc) / s)), float(expit(-(hi - loc) / s))
+
+    def analytic_strip(self) -> float:
+        # the poles of tanh(t / (2 s)) lie at t = i pi s (2k + 1)
+        self._require_1d("analytic_strip")
+        return np.pi * self._scales[0]
+
+    def resolution(self) -> float:
+        self._require_1d("resolution")
+        return float(self._scales[0])
+
+    def max_log_density(self) -> float:
+        self._require_1d("max_log_density")
+        return float(-np.log(4.0 * self._scales[0]))  # l(0) = 1/(4 s)

@@ -6,7 +6,7 @@ import numpy as np
 
 from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
 from invlin.priors._logistic import logistic_curvature, logistic_logpdf, logistic_score
-from invlin.priors.base import Prior
+from invlin.priors.base import Prior, ProductStructure
 from invlin.priors.logistic_product import LogisticProduct
 
 
@@ -158,3 +158,9 @@ class TransformLogisticProduct(Prior):
 
     def mode_candidates(self) -> np.ndarray:
         return np.zeros((1, self.dim))
+
+    # -- capabilities -------------------------------------------------------------------------
+    def product_structure(self) -> ProductStructure:
+        """The basis V (a fast transform) and the logistic laws of the coefficients c_j."""
+        factors = tuple(LogisticProduct([s]) for s in self._scales)
+        return ProductStructure(self._basis, factors)

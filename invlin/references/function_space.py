@@ -23,8 +23,7 @@ def function_space_optimum(prior, a, delta, loss, form="z", weight=None, *,
     prior : invlin.priors.Prior
         A 1-D prior (for component j of a diagonal problem with a product prior, its marginal).
         ``divergence`` and ``logdet`` need ``score``; ``reconstruction`` needs a prior that
-        :func:`invlin.estimators.posterior_mean` supports (Gaussian, GaussianMixture,
-        LogisticProduct, Gumbel).
+        :func:`invlin.estimators.posterior_mean` supports (any 1-D prior).
     a : float
         The singular value, non-zero (``a > 0`` for the y-form).
     delta : float

@@ -24,7 +24,7 @@ import importlib
 
 #: Study module names, in the order the report presents them.
 ALL = ("toy2d", "noise_sweep", "lipschitz_sweep", "diagonal_marginal", "bimodal_high_noise",
-       "iresnet_high_dim", "deconvolution")
+       "iresnet_high_dim", "deconvolution", "sparse_deconvolution")
 
 
 def load(name: str):

@@ -24,7 +24,7 @@ from invlin.losses import FORMS, LOSSES
 DEFAULTS = {
     "singular_values": [1.5, 0.6],   # A = diag(sigma)
     "delta": 0.3,                    # noise standard deviation
-    "prior": "gaussian",             # gaussian | logistic | bimodal
+    "prior": "gaussian",             # gaussian | logistic | bimodal | "module:callable"
     "prior_scale": [1.0, 0.7],       # gaussian: std per component; logistic: scales
     "prior_center": [1.0, 0.0],      # bimodal: modes at +-center
     "prior_std": 0.5,                # bimodal: isotropic std of each mode
@@ -96,18 +96,21 @@ def validate_settings(settings: dict) -> dict:
         raise ValueError(f"singular_values must be a non-empty list of numbers > 0, got {sigma!r}")
     n = len(sigma)
     _positive(s, "delta")
-    _one_of(s, "prior", PRIORS)
+    if not _is_callable_name(s["prior"]):
+        _one_of(s, "prior", PRIORS)
     _one_of(s, "model", MODELS)
     _one_of(s, "loss", LOSSES)
     _one_of(s, "form", FORMS)
     # the prior's own parameters (the other prior's defaults are ignored)
     key = "prior_center" if s["prior"] == "bimodal" else "prior_scale"
     value = s[key]
-    if not isinstance(value, (list, tuple)) or len(value) != n or not all(
+    if _is_callable_name(s["prior"]):
+        pass  # a user's prior carries its own parameters
+    elif not isinstance(value, (list, tuple)) or len(value) != n or not all(
             _is_number(v) for v in value):
         raise ValueError(f"{key} must be a list of {n} numbers (one per singular value), "
                          f"got {value!r}")
-    if key == "prior_scale" and not all(v > 0 for v in value):
+    elif key == "prior_scale" and not all(v > 0 for v in value):
         raise ValueError(f"prior_scale must be > 0, got {value!r}")
     _positive(s, "prior_std")
     for key in ("width", "blocks", "steps", "batch_size"):
@@ -139,6 +142,41 @@ def validate_settings(settings: dict) -> dict:
     return s
 
 
+def _is_callable_name(value) -> bool:
+    """Whether ``value`` names a callable as "module:callable" (dotted names on both sides)."""
+    if not isinstance(value, str) or value.count(":") != 1:
+        return False
+    module, name = value.split(":")
+    return all(part.isidentifier() for part in module.split(".") + name.split("."))
+
+
+def load_prior(name: str, n: int):
+    """The prior named "module:callable": ``callable()`` returns an n-D or a 1-D prior.
+
+    A 1-D prior is used for every component (:class:`~invlin.priors.ProductPrior` in the
+    identity basis, the problem's singular basis). The cell's key holds the name, not the
+    callable's code: after changing the callable, delete the sweep's ``cells/`` directory.
+    """
+    import importlib
+
+    from invlin.priors import Prior, ProductPrior
+
+    module, attribute = name.split(":")
+    target = importlib.import_module(module)
+    for part in attribute.split("."):
+        target = getattr(target, part)
+    prior = target()
+    if not isinstance(prior, Prior):
+        raise TypeError(f"{name}() must return an invlin.priors.Prior, got "
+                        f"{type(prior).__name__}")
+    if prior.dim == 1 and n > 1:
+        return ProductPrior([prior] * n)
+    if prior.dim != n:
+        raise ValueError(f"{name}() returned a prior of dimension {prior.dim}; the cell needs "
+                         f"1 or {n}")
+    return prior
+
+
 def _is_number(value) -> bool:
     return isinstance(value, _NUMBER) and not isinstance(value, bool) and np.isfinite(value)
 
@@ -163,7 +201,9 @@ def build_problem(settings: dict):
     from invlin.problem import LinearInverseProblem
 
     n = len(settings["singular_values"])
-    if settings["prior"] == "gaussian":
+    if _is_callable_name(settings["prior"]):
+        prior = load_prior(settings["prior"], n)
+    elif settings["prior"] == "gaussian":
         prior = Gaussian(np.zeros(n), np.diag(np.square(settings["prior_scale"])))
     elif settings["prior"] == "logistic":
         prior = LogisticProduct(np.asarray(settings["prior_scale"], dtype=float))

@@ -64,12 +64,11 @@ def _projected_gradient_norm(model, theta: np.ndarray, grad: np.ndarray) -> floa
 
 def _population_quadrature(model, problem, loss_obj, population):
     """The PopulationQuadrature to train on, or None for the closed form (affine, Gaussian)."""
-    from invlin.priors import Gaussian  # deferred: the priors package imports nothing of ours
-
     if isinstance(population, PopulationQuadrature):
         return population
-    if hasattr(model, "_maps") and not (hasattr(model, "_affine")
-                                        and isinstance(problem.prior, Gaussian)):
+    components = problem.prior.gaussian_components()
+    gaussian = components is not None and components.weights.shape[0] == 1
+    if hasattr(model, "_maps") and not (hasattr(model, "_affine") and gaussian):
         return PopulationQuadrature(model, problem, loss_obj)
     return None
 

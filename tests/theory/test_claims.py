@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from theory import claims
+from theory import claims, laplace
 from theory import symbols as S
 
 ARCHITECTURE = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
@@ -64,7 +64,7 @@ def test_claim_metadata_and_serialisation(claim):
 @pytest.mark.parametrize("claim", claims.all(), ids=lambda c: c.id)
 def test_predictions_are_lambdifiable_sympy_expressions(claim):
     allowed = {S.a, S.s, S.delta, S.c, S.L, S.y, S.x, S.z, S.m, S.tau, S.lam, S.omega,
-               *S.LOG_DERIVATIVES}
+               S.b, S.H, S.B, laplace.xi, *S.LOG_DERIVATIVES}
     for key, expr in claim.prediction.items():
         assert isinstance(key, str) and re.fullmatch(r"[a-z0-9_]+", key)
         assert isinstance(expr, sp.Expr)

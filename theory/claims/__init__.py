@@ -44,6 +44,14 @@ logdet-inverse-fourth-order            logdet_inverse_series (y), logdet_inverse
                                        logdet_minus_pm_d4, logdet_minus_map_d4
 divergence-inverse-map-all-orders      divergence_inverse_series_y, divergence_inverse_series_z,
                                        divergence_inverse_series_z_weighted, map_series
+laplace-map-soft-threshold             map, threshold
+laplace-posterior-mean                 pm, pm_mills, data_density
+laplace-divergence-inverse-map         phi_star_z, inverse_z, jump_z
+laplace-slope-bounded-divergence       forward_z, inverse_z, dead_zone_slope, zone_edge_data,
+                                       sup_gap_to_map, blocks_upper, target (in H, L, B)
+laplace-pm-map-gap                     gap_layer_over_tau (in theory.laplace.xi),
+                                       gap_far_leading, rms_leading (in a, b, delta)
+laplace-logdet-euler-lagrange          inverse_leading_y, layer_profile, far_field_y
 =====================================  ==========================================================
 
 The other claims have no scalar prediction (their numeric counterparts use
@@ -66,7 +74,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from theory.claims._core import VERDICT_CATEGORIES, Claim, ClaimResult, Evidence, Verdict
-from theory.claims import _function_space, _higher_order, _linear, _scalar
+from theory.claims import _function_space, _higher_order, _laplace, _linear, _scalar
 from theory.claims._verdicts import VERDICTS as _VERDICT_TABLE
 
 #: Registry order: the table of docs/architecture.md, then the claims theory adds.
@@ -99,6 +107,12 @@ ORDER = (
     "logdet-inverse-pm-fourth-order",
     "logdet-inverse-fourth-order",
     "divergence-inverse-map-all-orders",
+    "laplace-map-soft-threshold",
+    "laplace-posterior-mean",
+    "laplace-divergence-inverse-map",
+    "laplace-slope-bounded-divergence",
+    "laplace-pm-map-gap",
+    "laplace-logdet-euler-lagrange",
 )
 
 
@@ -111,6 +125,7 @@ def _registry():
         + _function_space.claims()
         + _linear.claims()
         + _higher_order.claims()
+        + _laplace.claims()
     )
     by_id = {}
     for claim in found:

@@ -18,6 +18,9 @@ module                 claims
 ``discriminating``     the PM/MAP claims on non-Gaussian priors: population-trained splines
                        against PM, MAP or the loss's function-space optimum, on the scale
                        d(PM, MAP) (``_discrimination``)
+``laplace``            the Laplace (sparsity) prior's claims: generic MAP/PM routes, trained
+                       splines (with slope bounds) and the Euler-Lagrange reference against
+                       the closed forms of theory.laplace
 ``fourth_order``       pm-map-fourth-order, logdet-inverse-fourth-order,
                        logdet-inverse-pm-fourth-order, divergence-inverse-map-all-orders and
                        the delta^4 items of the log-det claims (series vs exact references)
@@ -34,6 +37,7 @@ from invlin.verify.checks import (  # noqa: F401  (imported for registration)
     estimators,
     fourth_order,
     function_space,
+    laplace,
     linear,
     lipschitz,
     logdet,

@@ -177,6 +177,9 @@ def test_a_claimed_chunks_exception_reaches_the_caller_after_the_other_chunks():
 
 
 def test_claimed_chunks_run_on_the_caller_alone_without_compiled_kernels(monkeypatch):
+    # the claiming body is compiled first, with the JIT on: compiling it while DISABLE_JIT is
+    # set (on a fresh machine, when this test runs before the others) fails inside Numba
+    _run_claimed(1, parallel=False)
     monkeypatch.setattr(numba.config, "DISABLE_JIT", True)
     owner, hits = _run_claimed(9)
     assert np.all(hits == 1) and len(set(owner)) == 1

@@ -235,3 +235,20 @@ def test_overflowing_measurement_names_y_and_the_overflow(prior):
         map_estimate(problem, np.array([[0.5, 0.1], [1e200, 0.0]]))
     # negative control: a large but representable y (|y|^2 = 1e300 < max float64) is solved
     assert np.all(np.isfinite(map_estimate(problem, np.array([1e150, 0.0]))))
+
+
+def test_gaussian_map_converges_for_an_ill_conditioned_operator():
+    """A case hypothesis found (cond(A) = 999, delta = 0.03): the closed form's rounding left
+    one relative gradient just above tol = 1e-12; Newton refinement brings every point below."""
+    prior = GaussianMixture([1.0], [[-0.423169398126197, -0.7172235741796851]],
+                            [[[0.9002936728408872, 0.0236248540154822],
+                              [0.0236248540154822, 0.5951337572094115]]])
+    A = [[0.38245551085101814, 0.13802352106283697], [0.18820060478817813, 0.06794922273501944],
+         [0.8377342286511809, 0.3047016401160134]]
+    y = np.array([[-0.03676016384889241, -0.0098961405990741, 0.018004660782030966],
+                  [-0.16997534879771614, -0.11021249035708988, -0.2953576405868306]])
+    problem = LinearInverseProblem(A, 0.03162277660168379, prior)
+    x, info = map_estimate(problem, y, return_info=True)
+    assert np.all(info.converged)
+    # PM = MAP for a Gaussian prior; rounding ~ eps cond(A) = 2e-13 relative, bound 1e-9
+    np.testing.assert_allclose(x, posterior_mean(problem, y), rtol=1e-9, atol=1e-12)

@@ -23,9 +23,10 @@ ARCHITECTURE_CLAIMS = {
     "lipschitz-clipping", "lipschitz-approximation-filter", "iresnet-logdet-series",
     "tweedie-linear", "gaussian-pm-equals-map", "linear-divergence-operator",
     "linear-reconstruction-operator", "linear-logdet-operator",
+    "laplace-posterior-mean", "laplace-divergence-inverse-map", "laplace-logdet-euler-lagrange",
 }
 PRECISE_WHEN_QUICK = {"noise_sweep", "lipschitz_sweep"}
-FULL_RUN_CHECKS_ONLY = {"toy2d", "iresnet_high_dim", "deconvolution"}
+FULL_RUN_CHECKS_ONLY = {"toy2d", "iresnet_high_dim", "deconvolution", "sparse_deconvolution"}
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
 
 
@@ -90,7 +91,8 @@ def test_experiment_script_writes_json(tmp_path):
 @pytest.mark.parametrize("name", ALL)
 def test_full_run(name, tmp_path):
     # the checks of these studies come from their long-training setting (full=True)
-    options = {"full": True} if name in ("deconvolution", "iresnet_high_dim") else {}
+    options = ({"full": True} if name in ("deconvolution", "iresnet_high_dim",
+                                         "sparse_deconvolution") else {})
     record = load(name).run(tmp_path, seed=0, progress=False, **options)
     assert_valid_record(record, name, tmp_path, 0)
     failed = [check for check in record["checks"] if not check["passed"]]

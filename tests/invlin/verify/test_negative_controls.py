@@ -206,6 +206,18 @@ CONTROLS = {
     "linear-reconstruction-operator": theory_operator_scaled,
     "linear-logdet-operator": theory_operator_scaled,
     "linear-logdet-spurious-stationary-points": saddle_replaced_by_minimiser,
+    "laplace-map-soft-threshold": scaled_prediction("laplace-map-soft-threshold", "map"),
+    "laplace-posterior-mean": scaled_prediction("laplace-posterior-mean", "pm_mills"),
+    "laplace-divergence-inverse-map": scaled_prediction("laplace-divergence-inverse-map",
+                                                        "inverse_z"),
+    "laplace-slope-bounded-divergence": wrong_prediction(
+        "laplace-slope-bounded-divergence", "inverse_z",
+        lambda p: p["inverse_z"].subs(symbols.H, symbols.H**2),
+        "one block's optimum predicted with the two-block bound H^2"),
+    "laplace-pm-map-gap": scaled_prediction("laplace-pm-map-gap", "gap_layer_over_tau", 1.1),
+    "laplace-logdet-euler-lagrange": replaced_prediction(
+        "laplace-logdet-euler-lagrange", "inverse_leading_y", "laplace-map-soft-threshold",
+        "map"),
 }
 
 
