@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from invlin.estimators import componentwise_map, componentwise_posterior_mean
-from invlin.studies._metrics import loglog_slope
+from invlin._metrics import loglog_slope
 from invlin.studies._step_cost import step_cost
 from invlin.studies.deconvolution import LOSSES, make_model, make_problem
 

@@ -65,9 +65,10 @@ from numba import njit
 
 import invlin
 from invlin.losses import Loss
+from invlin.models import _iresnet_drivers as drivers
 from invlin.models import _iresnet_numba as kernels
 from invlin.models import iresnet as iresnet_module
-from invlin.models._team import team_size
+from invlin._kernels.team import team_size
 from invlin.models.diagonal_net import DiagonalNet
 from invlin.models.iresnet import IResNet
 from invlin.priors import GaussianMixture
@@ -257,7 +258,7 @@ def fma_peak(samples: int = 7, reps: int = 2_000_000) -> float:
 
 
 def canonical_flops(N: int, B: int, m: int, n: int, regulariser: str) -> float:
-    """Floating-point operations of the objective kernel (:func:`kernels.objective_serial`).
+    """Floating-point operations of the objective kernel (:func:`drivers.objective_serial`).
 
     Counted from its loops, a multiply-add as 2: per sample, block and hidden unit the forward
     pass does 2n (pre-activation), 46 (tanh, see ``_tanh``), 4 (act', act''), 2n (output) and
@@ -274,7 +275,7 @@ def canonical_flops(N: int, B: int, m: int, n: int, regulariser: str) -> float:
 
 def _objective_kernel(model, samples, problem, regulariser, driver=None):
     """The objective kernel call that Loss.value_and_grad makes (its default driver, or the
-    given one, e.g. ``kernels.objective_serial``)."""
+    given one, e.g. ``drivers.objective_serial``)."""
     loss = Loss(regulariser, form="z")
     mode = {"divergence": kernels.REG_DIVERGENCE, "logdet": kernels.REG_LOGDET}[regulariser]
     weights = model._kernel_weights()
@@ -334,7 +335,7 @@ def canonical(repeats: int, seed: int, use_torch: bool, use_jax: bool) -> dict:
         parts = {"objective_kernel": kernel,
                  "objective_kernel_serial": _objective_kernel(model, samples, problem,
                                                               regulariser,
-                                                              kernels.objective_serial),
+                                                              drivers.objective_serial),
                  "sampling": lambda: problem.sample(BATCH, rng),
                  "value_and_grad": lambda: Loss(regulariser, form="z").value_and_grad(
                      model, samples, problem),
@@ -407,6 +408,7 @@ _PARALLEL_PROBE = """
 import json, sys, time
 import numba
 import numpy as np
+from invlin.models import _iresnet_drivers as drivers
 from invlin.models import _iresnet_numba as kernels
 from invlin.models.iresnet import IResNet
 variant = sys.argv[2]
@@ -427,13 +429,13 @@ def prange_driver(W1T, b1, W2, b2, act, mode, c, x, t, M, kind, data, reg, g1, g
 
 def parallel():
     if variant == "team":
-        return kernels._objective(True, *args)
-    out = kernels._objective_outputs(w[0], x)
+        return drivers._objective(True, *args)
+    out = drivers._objective_outputs(w[0], x)
     prange_driver(*args, *out)
     return out
 
 def serial():
-    return kernels._objective(False, *args)
+    return drivers._objective(False, *args)
 
 for a, b in zip(serial(), parallel()):
     assert np.array_equal(a, b)

@@ -211,7 +211,7 @@ def _report(args) -> int:
 
 def _warmup(args) -> int:
     from invlin.verify.derivations import fill_cache
-    from invlin.verify.warmup import warmup
+    from invlin.warmup import warmup
 
     start = time.perf_counter()
     for name, seconds in warmup():

@@ -10,7 +10,7 @@ import numpy as np
 from invlin._validation import choice, positive_int
 from invlin.estimators import map_estimate, posterior_mean
 from invlin.problem import LinearInverseProblem
-from invlin.studies._metrics import rms_error, rms_ratio
+from invlin._metrics import rms_error, rms_ratio
 
 #: Data the inverse is applied to: the measurements y, or the normal-equation data z = A^T y.
 FORMS = ("y", "z")

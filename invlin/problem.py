@@ -9,7 +9,7 @@ import numpy as np
 from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
 from invlin.errors import NotInjectiveError
 from invlin.operators import OrthonormalBasis
-from invlin.priors._linalg import as_orthonormal_basis
+from invlin._linalg import as_orthonormal_basis
 from invlin.priors.base import Prior
 
 

@@ -22,6 +22,6 @@ class WarmupPlugin(WorkerPlugin):
             from invlin.execution._threads import share_cores
 
             share_cores(self.numba_threads)
-        from invlin.verify.warmup import warmup
+        from invlin.warmup import warmup
 
         warmup()

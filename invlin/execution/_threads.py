@@ -22,7 +22,7 @@ def share_cores(numba_threads: int) -> None:
     import numba
     from threadpoolctl import threadpool_limits
 
-    from invlin.models._team import limit_team
+    from invlin._kernels.team import limit_team
 
     numba_threads = max(1, min(int(numba_threads), numba.config.NUMBA_NUM_THREADS))
     numba.set_num_threads(numba_threads)

@@ -29,7 +29,7 @@ class DaskExecutor(Executor):
         processes (stopped by :meth:`close`); anything else is the address of a running
         scheduler (``tcp://host:8786``).
     warm : bool, default True
-        Register a worker plugin that runs :func:`invlin.verify.warmup.warmup` once on every
+        Register a worker plugin that runs :func:`invlin.warmup.warmup` once on every
         worker as it starts (also on workers that join or restart later), so that the Numba
         kernels are compiled (or loaded from the on-disk cache) before tasks arrive, never
         concurrently inside tasks.

@@ -26,7 +26,7 @@ class LocalExecutor(Executor):
     warm : bool, default True
         Before the first pool of worker processes starts, compile (or load from the on-disk
         cache) every serial Numba kernel once in this process
-        (``invlin.verify.warmup.warmup()``); the forked workers inherit them instead of
+        (``invlin.warmup.warmup()``); the forked workers inherit them instead of
         compiling them concurrently inside their tasks.
 
     Notes
@@ -38,7 +38,7 @@ class LocalExecutor(Executor):
     pickling. Numba's threading layers other than TBB cannot be used in a child forked after
     the parent started its thread pool (GNU OpenMP aborts), so once this process has started
     the pool (a ``prange`` kernel ran, or ``numba.get_num_threads`` was called; invlin's own
-    kernels never start it, their parallel paths run on :mod:`invlin.models._team`)
+    kernels never start it, their parallel paths run on :mod:`invlin._kernels.team`)
     :meth:`map` runs the tasks here, serially, with a ``RuntimeWarning``: same results, no
     speed-up. Use a
     :class:`~invlin.execution.DaskExecutor` (spawned workers) in such a process.
@@ -76,7 +76,7 @@ class LocalExecutor(Executor):
 
     def _map_parallel(self, func, items, on_result) -> list:
         if self._warm:
-            from invlin.verify.warmup import warmup
+            from invlin.warmup import warmup
 
             warmup()
             self._warm = False

@@ -9,7 +9,7 @@ b_1..b_R]``. DiagonalLinear is the case R = 0. Private: the public classes valid
 
 Every kernel is one body over a range of rows (samples) or components; the serial path calls it
 on the whole range, and the parallel path on pieces of whole blocks on the work-sharing team
-(:mod:`invlin.models._team`). The public functions at the bottom take the parallel path only
+(:mod:`invlin._kernels.team`). The public functions at the bottom take the parallel path only
 for large inputs (waking threads dominates small ones). The bodies either write disjoint
 entries (elementwise maps, per-sample inverses) or give each piece whole components (the
 gradient sums over samples run in sample order per component), so both paths give bitwise the
@@ -18,8 +18,8 @@ same result for any number of threads.
 
 import numpy as np
 
-from invlin.models._jit import kernel
-from invlin.models._team import over_range
+from invlin._kernels.jit import kernel
+from invlin._kernels.team import over_range
 
 # Work (samples x components x (1 + units)) from which the parallel path is used. Measured on 2
 # cores (serial / team, microseconds): 128 x 256 x 1 (2^15): maps 212 / 299, gradient 82 / 141;

@@ -15,9 +15,9 @@ are pulled back through
 
 which needs ``act''`` (the second derivative of the network). Kernels loop over fixed chunks
 of samples whose size depends only on the number of samples (serially, or on the threads of
-the work-sharing team :mod:`invlin.models._team`, which call the same bodies); each chunk
+the work-sharing team :mod:`invlin._kernels.team`, which call the same bodies); each chunk
 writes its own gradient slot and the slots are summed afterwards in a fixed order, so results
-do not depend on the number of threads. Compile options come from :mod:`invlin.models._jit`;
+do not depend on the number of threads. Compile options come from :mod:`invlin._kernels.jit`;
 the sums over samples and the dot products use its fast-math flags (reassociation and
 contraction only, see ``docs/engine.md``).
 
@@ -37,8 +37,8 @@ import numpy as np
 from numba import types
 from numba.extending import intrinsic, overload
 
-from invlin.models._jit import kernel
-from invlin.models._team import claim, over_claimed, over_range
+from invlin._kernels.jit import kernel
+from invlin._kernels.team import claim
 
 TANH = 0
 SOFTPLUS = 1
@@ -332,11 +332,11 @@ def _forward_sample(W1T, b1, W2, b2, act, mode, x0, xs, H, A, D1, D2, Js, Jinvs,
 
 
 # -- kernels over samples -------------------------------------------------------------------------
-# Every kernel below is one body over a range of samples (or of chunks). ``<name>_serial`` calls
-# the body on everything; ``<name>_parallel`` runs the same body on fixed chunks on the
-# work-sharing team (invlin.models._team), so both give bitwise identical results for any number
-# of threads, and the class picks the parallel one only for enough work to pay for waking the
-# team's threads.
+# Every kernel below is one body over a range of samples (or of chunks). Its two paths are in
+# invlin.models._iresnet_drivers: ``<name>_serial`` calls the body on everything;
+# ``<name>_parallel`` runs the same body on fixed chunks on the work-sharing team
+# (invlin._kernels.team), so both give bitwise identical results for any number of threads, and
+# the class picks the parallel one only for enough work to pay for waking the team's threads.
 # Samples per tile of the structure-of-arrays objective kernel: long enough for the vectorised
 # loops over samples to amortise their set-up, short enough for a tile's work arrays
 # (about 3 B m TILE doubles, 0.8 MB for the canonical 4 x 64 network) to stay in L2.
@@ -354,12 +354,6 @@ def n_chunks(n_samples):
     """Number of chunks of :func:`chunk_size` samples."""
     cs = chunk_size(n_samples)
     return (n_samples + cs - 1) // cs
-
-
-def _gradient_slots(n_chunks, B, n, m):
-    """Zeroed gradient slots (W1T, b1, W2, b2) for every chunk."""
-    return (np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, m)),
-            np.zeros((n_chunks, B, n, m)), np.zeros((n_chunks, B, n)))
 
 
 @kernel
@@ -421,7 +415,7 @@ def _dot_rows(U, a, V, b, S):
 def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, claims, data, reg,
                       GW1T, Gb1, GW2, Gb2):
     """Data term, regulariser and gradient slots of the chunks this call claims (chunk after
-    chunk with :func:`invlin.models._team.claim` from ``claims``, until every chunk is
+    chunk with :func:`invlin._kernels.team.claim` from ``claims``, until every chunk is
     claimed); returns how many it finished.
 
     Structure of arrays: a chunk is processed in tiles of at most TILE samples; every work
@@ -806,59 +800,6 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, claims,
     return finished
 
 
-def _objective_outputs(W1T, x):
-    """Per-sample data term and regulariser, and the gradient slots of every chunk."""
-    B, n, m = W1T.shape
-    N = x.shape[0]
-    return (np.empty(N), np.zeros(N)) + _gradient_slots(n_chunks(N), B, n, m)
-
-
-def _objective(parallel, W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind):
-    """Run the objective body on all chunks: in turn, or on the work-sharing team
-    (``parallel``, :func:`invlin.models._team.run_claimed`).
-
-    Every chunk has its own gradient slot and the same arithmetic (the same body) on both
-    paths, so the result is the same bitwise, for any number of threads.
-    """
-    out = _objective_outputs(W1T, x)
-    args = (W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind)
-    over_claimed(parallel, lambda claims: _objective_chunks(*args, claims, *out),
-                 n_chunks(x.shape[0]))
-    return out
-
-
-def objective_serial(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
-    """Per-sample data term |phi(x_i) - t_i|^2_M and regulariser R(x_i), and chunk gradients.
-
-    Returns ``(data, reg, gW1T, gb1, gW2, gb2)``: the gradient slots hold the gradient of
-    ``mean_i |phi(x_i)-t_i|^2_M - c mean_i R(x_i)`` split by chunk; their sum over the first
-    axis (in order) is the gradient.
-    """
-    kind = DATA_METRIC if use_metric else DATA_EUCLIDEAN
-    return _objective(False, W1T, b1, W2, b2, act, mode, c, x, t, M, kind)
-
-
-def objective_parallel(W1T, b1, W2, b2, act, mode, c, x, t, M, use_metric):
-    """:func:`objective_serial` with groups of chunks on threads (bitwise the same)."""
-    kind = DATA_METRIC if use_metric else DATA_EUCLIDEAN
-    return _objective(True, W1T, b1, W2, b2, act, mode, c, x, t, M, kind)
-
-
-def adjoint_gradient_serial(W1T, b1, W2, b2, act, x, xbar):
-    """Chunk gradient slots of sum_i <xbar_i, phi(x_i)> for fixed output adjoints ``xbar``.
-
-    The reverse sweep of the objective body without data term or regulariser.
-    """
-    M = np.zeros((W1T.shape[1], W1T.shape[1]))
-    return _objective(False, W1T, b1, W2, b2, act, REG_NONE, 0.0, x, xbar, M, DATA_ADJOINT)[2:]
-
-
-def adjoint_gradient_parallel(W1T, b1, W2, b2, act, x, xbar):
-    """:func:`adjoint_gradient_serial` with groups of chunks on threads (bitwise the same)."""
-    M = np.zeros((W1T.shape[1], W1T.shape[1]))
-    return _objective(True, W1T, b1, W2, b2, act, REG_NONE, 0.0, x, xbar, M, DATA_ADJOINT)[2:]
-
-
 @kernel
 def _jacobian_chunk(W1T, b1, W2, b2, act, x, mode, start, stop, jac, reg):
     """R(x_i) for the mode, and for REG_DIVERGENCE also D phi(x_i) = J_B ... J_1.
@@ -904,48 +845,6 @@ def _forward_chunk(W1T, b1, W2, b2, act, x, start, stop, out):
                 cur[j] = nxt[j]
         for j in range(n):
             out[s, j] = cur[j]
-
-
-def _over_samples(parallel, n_samples, chunk):
-    """``chunk(start, stop)`` on all samples at once, or on pieces of whole chunks of
-    :func:`chunk_size` samples on the work-sharing team (``parallel``). The chunk kernels treat
-    each sample on its own, so both give the same result bitwise."""
-    over_range(parallel, chunk, n_samples, chunk_size(n_samples))
-
-
-def _forward(parallel, W1T, b1, W2, b2, act, x):
-    out = np.empty(x.shape)
-    _over_samples(parallel, x.shape[0],
-                  lambda start, stop: _forward_chunk(W1T, b1, W2, b2, act, x, start, stop, out))
-    return out
-
-
-def forward_serial(W1T, b1, W2, b2, act, x):
-    """phi(x_i) for every sample."""
-    return _forward(False, W1T, b1, W2, b2, act, x)
-
-
-def forward_parallel(W1T, b1, W2, b2, act, x):
-    """:func:`forward_serial` with chunks of samples on the team (bitwise the same)."""
-    return _forward(True, W1T, b1, W2, b2, act, x)
-
-
-def _jacobian(parallel, W1T, b1, W2, b2, act, x, mode):
-    N, n = x.shape
-    jac, reg = np.zeros((N, n, n)), np.empty(N)
-    _over_samples(parallel, N, lambda start, stop: _jacobian_chunk(W1T, b1, W2, b2, act, x, mode,
-                                                                   start, stop, jac, reg))
-    return jac, reg
-
-
-def jacobian_serial(W1T, b1, W2, b2, act, x, mode):
-    """Exact Jacobians (mode REG_DIVERGENCE, else zeros) and R(x_i) (see the chunk)."""
-    return _jacobian(False, W1T, b1, W2, b2, act, x, mode)
-
-
-def jacobian_parallel(W1T, b1, W2, b2, act, x, mode):
-    """:func:`jacobian_serial` with chunks of samples on the team (bitwise the same)."""
-    return _jacobian(True, W1T, b1, W2, b2, act, x, mode)
 
 
 @kernel
@@ -1021,24 +920,6 @@ def _norm(v):
     return math.sqrt(s)
 
 
-def _inverse(parallel, W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
-    N = u.shape[0]
-    out = np.empty(u.shape), np.zeros(N, dtype=np.int64), np.ones(N, dtype=np.bool_)
-    _over_samples(parallel, N, lambda start, stop: _inverse_chunk(
-        W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, start, stop, *out))
-    return out
-
-
-def inverse_serial(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
-    """Preimages, iterations per sample and per-sample success (see the chunk)."""
-    return _inverse(False, W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch)
-
-
-def inverse_parallel(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
-    """:func:`inverse_serial` with chunks of samples on the team (bitwise the same)."""
-    return _inverse(True, W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch)
-
-
 @kernel
 def _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, start, stop, est):
     """Per-sample, per-probe Hutchinson estimates of R(x_i).
@@ -1093,23 +974,6 @@ def _hutchinson_chunk(W1T, b1, W2, b2, act, x, probes, order, mode, start, stop,
                 for j in range(n):
                     total += v[j] * w[j]
             est[s, p] = total
-
-
-def _hutchinson(parallel, W1T, b1, W2, b2, act, x, probes, order, mode):
-    est = np.zeros((x.shape[0], probes.shape[1]))
-    _over_samples(parallel, x.shape[0], lambda start, stop: _hutchinson_chunk(
-        W1T, b1, W2, b2, act, x, probes, order, mode, start, stop, est))
-    return est
-
-
-def hutchinson_serial(W1T, b1, W2, b2, act, x, probes, order, mode):
-    """Per-sample, per-probe estimates, shape (N, n_probes) (see the chunk)."""
-    return _hutchinson(False, W1T, b1, W2, b2, act, x, probes, order, mode)
-
-
-def hutchinson_parallel(W1T, b1, W2, b2, act, x, probes, order, mode):
-    """:func:`hutchinson_serial` with chunks of samples on the team (bitwise the same)."""
-    return _hutchinson(True, W1T, b1, W2, b2, act, x, probes, order, mode)
 
 
 @kernel

@@ -35,8 +35,8 @@ import math
 
 import numpy as np
 
-from invlin.models._jit import kernel
-from invlin.models._team import claim, over_claimed
+from invlin._kernels.jit import kernel
+from invlin._kernels.team import claim, over_claimed
 
 # the kernel-interface constants of the IResNet class (plain integers)
 TANH = 0
@@ -249,7 +249,7 @@ def _regulariser_chunk(W1T, b1, W2, b2, act, mode, x, probes, coefs, start, stop
 @kernel
 def _regulariser_chunks(W1T, b1, W2, b2, act, mode, x, probes, coefs, claims, est, gW1T, gb1,
                         gW2, gb2):
-    """The body: the chunks of points this call claims (:func:`invlin.models._team.claim`, until
+    """The body: the chunks of points this call claims (:func:`invlin._kernels.team.claim`, until
     every chunk is claimed); chunk ci writes the estimates of its points and its own gradient
     slot ci. Returns how many chunks it finished."""
     N = x.shape[0]
@@ -269,7 +269,7 @@ def _regulariser_chunks(W1T, b1, W2, b2, act, mode, x, probes, coefs, claims, es
 def _regulariser(parallel, W1T, b1, W2, b2, act, mode, x, probes, coefs):
     """Per-point, per-probe estimates (N, P) and the gradient slots of their mean: the body on
     all chunks in turn, or with the chunks claimed by the threads of the work-sharing team
-    (``parallel``, :func:`invlin.models._team.run_claimed`); the same operations in the same
+    (``parallel``, :func:`invlin._kernels.team.run_claimed`); the same operations in the same
     order per chunk either way, so the results are bitwise identical."""
     B, n, m = W1T.shape
     N = x.shape[0]

@@ -3,14 +3,14 @@
 Private: the public class :class:`invlin.models.Linear` validates input and calls these.
 Samples are summed in chunks of fixed size and the chunk sums are then added in order. The
 serial path runs the body on all chunks, the parallel path runs the same body on pieces of
-whole chunks on the work-sharing team (:mod:`invlin.models._team`), so the result is bitwise
+whole chunks on the work-sharing team (:mod:`invlin._kernels.team`), so the result is bitwise
 the same for any thread count.
 """
 
 import numpy as np
 
-from invlin.models._jit import kernel
-from invlin.models._team import over_range
+from invlin._kernels.jit import kernel
+from invlin._kernels.team import over_range
 
 # Samples per chunk (fixed: the summation order must not depend on the thread count).
 CHUNK = 64

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from invlin.models._jit import kernel
+from invlin._kernels.jit import kernel
 
 
 @kernel

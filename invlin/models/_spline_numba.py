@@ -16,13 +16,13 @@ With u = t - kappa_k and h_k = kappa_{k+1} - kappa_k on [kappa_k, kappa_{k+1}):
 Private: the public class validates input. The loops are serial (the quadrature losses evaluate
 a few thousand nodes per component; thread start-up would dominate).
 
-Compiled through :mod:`invlin.models._jit` (numpy error model: the divisors, the knot spacings
+Compiled through :mod:`invlin._kernels.jit` (numpy error model: the divisors, the knot spacings
 h_k > 0 and the slopes, are positive by the model's constraints).
 """
 
 import numpy as np
 
-from invlin.models._jit import kernel
+from invlin._kernels.jit import kernel
 
 
 @kernel

@@ -10,6 +10,7 @@ import numpy as np
 from invlin._validation import as_float_array, choice, positive_int, positive_scalar
 from invlin.errors import InversionError
 from invlin.inversion import InversionResult
+from invlin.models import _iresnet_drivers as _drivers
 from invlin.models import _iresnet_numba as _kernels
 from invlin.models import _iresnet_stochastic_numba as _stochastic_kernels
 from invlin.models._spectral_numba import block_bounds, rescale_blocks
@@ -22,7 +23,7 @@ _REGULARISERS = {"logdet": _kernels.REG_LOGDET, "divergence": _kernels.REG_DIVER
 
 
 # Work (samples x blocks x width) from which the parallel drivers run the chunks on the
-# work-sharing team (invlin.models._team); below it the serial driver runs (bitwise the same
+# work-sharing team (invlin._kernels.team); below it the serial driver runs (bitwise the same
 # result). Waking a helper thread costs 10-60 microseconds, and the team never waits for a
 # helper that has not started. Measured on 2 cores (docs/engine.md, "Threading"): at 2^16
 # (256 samples, 4 blocks of width 64, two chunks) the cheapest kernel, forward, takes 256
@@ -201,13 +202,13 @@ class IResNet(InvertibleModel):
     def _act(self) -> int:
         return _ACTIVATIONS[self.activation]
 
-    def _kernel(self, name: str, work: int, module=_kernels):
+    def _kernel(self, name: str, work: int, module=_drivers):
         """Kernel ``name`` of ``module``: its parallel path (the work-sharing team) for enough
         ``work`` (number of samples or sample-probe pairs), else its serial one."""
         parallel = work * self.blocks * self.width >= PARALLEL_MIN_WORK
         return getattr(module, f"{name}_{'parallel' if parallel else 'serial'}")
 
-    def _run(self, name: str, work: int, *args, module=_kernels):
+    def _run(self, name: str, work: int, *args, module=_drivers):
         """Run kernel ``name`` (see :meth:`_kernel`) on the weights and ``args``."""
         return self._kernel(name, work, module)(*self._kernel_weights(), self._act(), *args)
 

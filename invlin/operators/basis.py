@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 
 from invlin._validation import as_float_array, positive_int
-from invlin.priors._linalg import as_orthonormal_basis
+from invlin._linalg import as_orthonormal_basis
 
 
 class OrthonormalBasis(abc.ABC):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from invlin.models._jit import kernel
+from invlin._kernels.jit import kernel
 
 
 @kernel

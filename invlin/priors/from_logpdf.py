@@ -6,7 +6,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
-from invlin.priors._linalg import as_unit_vector
+from invlin._linalg import as_unit_vector
 from invlin.priors.base import Prior
 
 # Gauss-Legendre nodes per panel of the prior's rule (and of the partial-panel integrals of the

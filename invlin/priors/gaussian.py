@@ -7,7 +7,7 @@ from scipy.linalg import solve_triangular
 from scipy.special import ndtr
 
 from invlin._validation import as_float_array, positive_int, require_generator
-from invlin.priors._linalg import as_spd_matrix, as_unit_vector
+from invlin._linalg import as_spd_matrix, as_unit_vector
 from invlin.priors.base import GaussianComponents, Prior
 
 

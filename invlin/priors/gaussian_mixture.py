@@ -7,7 +7,7 @@ from scipy.linalg import solve_triangular
 from scipy.special import logsumexp, ndtr
 
 from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
-from invlin.priors._linalg import as_spd_matrix, as_unit_vector
+from invlin._linalg import as_spd_matrix, as_unit_vector
 from invlin.priors._mixture_numba import mixture_draws
 from invlin.priors.base import GaussianComponents, Prior
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
-from invlin.priors._linalg import as_unit_vector
+from invlin._linalg import as_unit_vector
 from invlin.priors.base import Prior
 
 # The Euler-Mascheroni constant: the Gumbel mean is location + EULER_GAMMA * scale.

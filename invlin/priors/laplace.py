@@ -6,7 +6,7 @@ import numpy as np
 
 from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
 from invlin.priors._laplace import laplace_map, laplace_posterior_mean
-from invlin.priors._linalg import as_unit_vector
+from invlin._linalg import as_unit_vector
 from invlin.priors.base import Prior
 
 

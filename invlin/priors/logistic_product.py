@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from invlin._validation import as_float_array, positive_int, require_generator
-from invlin.priors._linalg import as_orthonormal_basis, as_unit_vector
+from invlin._linalg import as_orthonormal_basis, as_unit_vector
 from invlin.priors._logistic import logistic_curvature, logistic_logpdf, logistic_score
 from scipy.special import expit
 

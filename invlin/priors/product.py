@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from invlin._validation import positive_int, require_generator
-from invlin.priors._linalg import ORTHONORMAL_TOL, as_orthonormal_basis, as_unit_vector
+from invlin._linalg import ORTHONORMAL_TOL, as_orthonormal_basis, as_unit_vector
 from invlin.priors.base import Prior, ProductStructure
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.special import gammaln, stdtr
 
 from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
-from invlin.priors._linalg import as_unit_vector
+from invlin._linalg import as_unit_vector
 from invlin.priors.base import Prior
 
 

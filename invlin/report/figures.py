@@ -1,6 +1,6 @@
 """PNG figures of the numeric evidence (drawn from FigureSpec data; matplotlib Agg backend).
 
-The style is the studies' (:mod:`invlin.studies._plotting`): legends outside the data, titles
+The style is the studies' (:mod:`invlin._plotting`): legends outside the data, titles
 wrapped to the panel, 100 dpi, optimised PNG. Marker series that may lie on top of each other
 (e.g. two learned inverses both at the same reference) are told apart by shape, size and fill:
 the first is drawn largest and hollow, each later one smaller, so every one stays visible.
@@ -23,7 +23,7 @@ def slug(text: str) -> str:
 
 def draw(spec, path) -> Path:
     """Draw a :class:`~invlin.verify.evidence.FigureSpec` (or its dict) to a PNG file."""
-    from invlin.studies._plotting import finish, plt
+    from invlin._plotting import finish, plt
 
     spec = spec.to_dict() if hasattr(spec, "to_dict") else spec
     fig, ax = plt.subplots(figsize=(5.0, 3.6))

@@ -23,8 +23,8 @@ from invlin.models import DiagonalNet
 from invlin.models.iresnet import IResNet
 from invlin.progress import ProgressBar
 from invlin.studies import _toy
-from invlin.studies._metrics import rms_error
-from invlin.studies._plotting import deformed_grid, grid_lines, save, subplots
+from invlin._metrics import rms_error
+from invlin._plotting import deformed_grid, grid_lines, save, subplots
 from invlin.studies._record import add_check, add_figure, add_table, fmt, new_record
 from invlin.prediction import divergence_optimum
 from invlin.studies._training import fit

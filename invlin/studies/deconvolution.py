@@ -33,8 +33,8 @@ from invlin.operators import DCTBasis, binomial_blur_spectrum
 from invlin.priors import TransformLogisticProduct
 from invlin.problem import TransformDiagonalProblem
 from invlin.progress import ProgressBar
-from invlin.studies._metrics import loglog_slope, rms_error
-from invlin.studies._plotting import save, subplots
+from invlin._metrics import loglog_slope, rms_error
+from invlin._plotting import save, subplots
 from invlin.studies._record import add_check, add_figure, add_table, fmt, new_record
 from invlin.studies._step_cost import step_cost
 from invlin.studies._training import fit

@@ -29,8 +29,8 @@ from invlin.priors import GaussianMixture
 from invlin.problem import LinearInverseProblem
 from invlin.progress import ProgressBar
 from invlin.studies import _toy
-from invlin.studies._metrics import relative_rms, rms_error, rms_ratio
-from invlin.studies._plotting import save, subplots
+from invlin._metrics import relative_rms, rms_error, rms_ratio
+from invlin._plotting import save, subplots
 from invlin.studies._record import add_check, add_figure, add_table, fmt, new_record
 from invlin.prediction import divergence_optimum
 from invlin.studies._training import fit

@@ -24,7 +24,7 @@ from theory.scalar import inverse_filter, optimal_gain
 from invlin import sweep
 from invlin.priors import Gaussian
 from invlin.problem import LinearInverseProblem
-from invlin.studies._plotting import save, subplots
+from invlin._plotting import save, subplots
 from invlin.studies._record import add_check, add_figure, add_table, new_record
 from invlin.prediction import evaluate
 from invlin.studies._training import LOSSES

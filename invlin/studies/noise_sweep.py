@@ -32,8 +32,8 @@ from invlin import sweep
 from invlin.estimators import map_estimate, posterior_mean
 from invlin.priors import Gaussian
 from invlin.problem import LinearInverseProblem
-from invlin.studies._metrics import loglog_slope
-from invlin.studies._plotting import save, subplots
+from invlin._metrics import loglog_slope
+from invlin._plotting import save, subplots
 from invlin.studies._record import add_check, add_figure, add_table, fmt, new_record
 from invlin.prediction import evaluate
 from theory.scalar import gap_to_pm

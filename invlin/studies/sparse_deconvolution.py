@@ -32,8 +32,8 @@ from invlin.operators import DCTBasis, binomial_blur_spectrum
 from invlin.priors import TransformLaplaceProduct
 from invlin.problem import TransformDiagonalProblem
 from invlin.progress import ProgressBar
-from invlin.studies._metrics import rms_error
-from invlin.studies._plotting import save, subplots
+from invlin._metrics import rms_error
+from invlin._plotting import save, subplots
 from invlin.studies._record import add_check, add_figure, add_table, fmt, new_record
 from invlin.studies._training import fit
 from invlin.studies.deconvolution import compare_components, summarise

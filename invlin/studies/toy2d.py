@@ -25,8 +25,8 @@ from invlin.estimators import map_estimate, map_hessian, posterior_mean
 from invlin.models.iresnet import IResNet
 from invlin.progress import ProgressBar
 from invlin.studies import _toy
-from invlin.studies._metrics import rms_difference, rms_error
-from invlin.studies._plotting import deformed_grid, grid_lines, save, subplots
+from invlin._metrics import rms_difference, rms_error
+from invlin._plotting import deformed_grid, grid_lines, save, subplots
 from invlin.studies._record import add_check, add_figure, add_table, fmt, jsonable, new_record
 from invlin.studies._training import LOSSES, fit
 
@@ -299,7 +299,7 @@ def discrimination_item(inverse, refs, predicted: str) -> dict:
     -----
     ``D = RMS(inverse - other) - RMS(inverse - predicted)``, positive when the inverse is nearer
     the predicted estimator; its standard error is the delta-method one of
-    :func:`invlin.studies._metrics.rms_difference` (test-set sampling, the network held fixed).
+    :func:`invlin._metrics.rms_difference` (test-set sampling, the network held fixed).
     By the triangle inequality for the RMS norm, ``|D| <= RMS(PM - MAP)``.
     """
     if predicted not in ("PM", "MAP"):

@@ -26,7 +26,7 @@ def draw(rows, directory, *, grid_keys=()) -> list[str]:
                  and all(_is_number(r[k]) for r in ok)), None)
     if axis is None:
         return []
-    from invlin.studies._plotting import save, subplots
+    from invlin._plotting import save, subplots
 
     varying = [k for k in DEFAULTS if k not in AVERAGED and k != axis
                and len({_hashable(r[k]) for r in ok}) > 1]

@@ -6,7 +6,7 @@ no fast-math flags: the same result as those expressions, without their dozen te
 
 import math
 
-from invlin.models._jit import kernel
+from invlin._kernels.jit import kernel
 
 
 @kernel

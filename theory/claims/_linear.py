@@ -6,7 +6,7 @@ from theory import linear as li
 from theory import scalar as sc
 from theory import symbols as S
 from theory.claims._core import Claim, Evidence, fact, positive, show, zero
-from theory.claims._scalar import scalar_pm_map_evidence
+from theory.claims._evidence import generic_model, scalar_pm_map_evidence
 
 delta, c = S.delta, S.c
 GAUSS = "prior x ~ N(mu, Sigma), Sigma SPD; y = A x + eta, eta ~ N(0, delta^2 I)"
@@ -42,12 +42,6 @@ def _numerator(expr):
 def _rational(matrix):
     """Entry-wise :func:`_numerator`: zero iff every entry (a rational function) is zero."""
     return matrix.applyfunc(_numerator)
-
-
-def _generic_model(n=2):
-    K = sp.Matrix(n, n, sp.symbols(f"K0:{n * n}", real=True))
-    b = sp.Matrix(sp.symbols(f"b0:{n}", real=True))
-    return K, b
 
 
 def _stationary(loss, form, A, Sigma, mu, weight=None, simplifier=_numerator):
@@ -117,7 +111,7 @@ def _check_divergence_operator():
 
 def _hessian_divergence():
     """Strict convexity of the divergence loss in (K, b): Hessian PD for the concrete instance."""
-    K, b = _generic_model(2)
+    K, b = generic_model(2)
     value = li.expected_loss("divergence", "z", K, b, _A, _SIGMA, _MU)
     variables = list(K) + list(b)
     H = sp.hessian(value, variables)
@@ -161,7 +155,7 @@ def _check_reconstruction_operator():
 
 
 def _check_logdet_operator():
-    K, b = _generic_model(2)
+    K, b = generic_model(2)
     A, Sigma, _ = _generic()
     zero_mu = sp.zeros(2, 1)
     value = li.expected_loss("logdet", "y", K, b, A, Sigma, zero_mu, c)
@@ -272,31 +266,3 @@ def claims():
               r"K = rI,\ r = \tfrac12(1 - \sqrt{1 + 2c}) < 0:\ 2(K - I)K^T = cI,\ \det K > 0",
               (AFFINE, "n >= 2", "c > 0"), "proved", _check_spurious),
     ]
-
-
-def lipschitz_linear_evidence():
-    """Evidence that, for a diagonal problem, the constrained linear optimum is diagonal.
-
-    With ``A^T A`` and ``Sigma`` diagonal in the same basis (and ``mu = 0``), the approximation
-    and divergence losses are invariant under ``K -> D K D`` for every sign matrix ``D``, as is the
-    constraint ``||K - I||_2 <= L``; both losses are strictly convex quadratics (plus a linear
-    term), so the unique constrained minimiser is invariant, hence diagonal, and its entries are
-    the clipped scalar gains.
-    """
-    t1, t2, s1, s2 = sp.symbols("t1 t2 s1 s2", positive=True)
-    A = sp.diag(sp.sqrt(t1), sp.sqrt(t2))
-    Sigma = sp.diag(s1**2, s2**2)
-    K, b = _generic_model(2)
-    D = sp.diag(1, -1)
-    ev = []
-    for loss in ("approximation", "divergence"):
-        value = li.expected_loss(loss, "z", K, b, A, Sigma)
-        flipped = li.expected_loss(loss, "z", D * K * D, D * b, A, Sigma)
-        ev.append(zero(f"linear model, diagonal problem: {loss} loss(DKD, Db) - loss(K, b), "
-                       "D = diag(1, -1)", sp.expand(flipped - value)))
-        H = sp.hessian(value, list(K) + list(b))
-        minors = [sp.factor(H[:i, :i].det()) for i in range(1, H.rows + 1)]
-        ev.append(fact(f"{loss}: Hessian in (K, b) has leading principal minors {minors}, all "
-                       "positive: strictly convex", "\\nabla^2\\ell \\succ 0",
-                       all(m.is_positive for m in minors)))
-    return ev

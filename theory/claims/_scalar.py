@@ -5,6 +5,7 @@ import sympy as sp
 from theory import scalar as sc
 from theory import symbols as S
 from theory.claims._core import Claim, Evidence, fact, nonzero, positive, show, zero
+from theory.claims._evidence import lipschitz_linear_evidence
 from theory.constrained import kkt_minimiser
 from theory.series import leading_order
 
@@ -245,8 +246,6 @@ def _kkt_lemma():
 
 
 def _check_lipschitz_clipping():
-    from theory.claims._linear import lipschitz_linear_evidence  # linear builds on scalar
-
     ev = []
     for loss, form in _combinations():
         weight = c if loss in sc.REGULARISED else None
@@ -301,17 +300,6 @@ def _check_lipschitz_filter():
 def _predict_lipschitz_filter():
     return {"inverse_filter_z": sc.inverse_filter("approximation", "z", lipschitz=L),
             "inverse_filter_z_stated": 1 / sp.Max(a**2, 1 - L)}
-
-
-# --- Gaussian PM = MAP (scalar part; the matrix identity is in _linear) ----------------------
-
-def scalar_pm_map_evidence():
-    ev = []
-    for form in ("y", "z"):
-        ev.append(zero(f"{form}: k_PM - k_MAP", sc.pm_gain(form) - sc.map_gain(form)))
-    ev.append(zero("y: PM filter minus Tikhonov filter a s^2/(a^2 s^2 + delta^2)",
-                   1 / sc.pm_gain("y") - a * s**2 / (a**2 * s**2 + delta**2)))
-    return ev
 
 
 def claims():

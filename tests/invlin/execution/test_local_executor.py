@@ -30,7 +30,7 @@ def _thread_counts(_):
     import numba
     from threadpoolctl import threadpool_info
 
-    from invlin.models._team import team_size
+    from invlin._kernels.team import team_size
 
     # the team's size as a task on another thread of the worker sees it (Dask's executor
     # threads): Numba's own count is per thread, the team's cap per process

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from invlin.models import _diagonal_numba, _linear_numba, _team
+from invlin._kernels import team as _team
+from invlin.models import _diagonal_numba, _linear_numba
 
 
 def _both_paths(monkeypatch, module, call):

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from invlin.models import _iresnet_drivers as drivers
 from invlin.models import _iresnet_numba as kernels
 from invlin.models.iresnet import PARALLEL_MIN_WORK, IResNet
 from invlin.training import train
@@ -89,30 +90,30 @@ def test_serial_and_parallel_drivers_agree_bitwise():
     M = np.array([[2.0, 0.5], [0.5, 1.0]])
     w = (*model._kernel_weights(), model._act())
     for mode in (kernels.REG_NONE, kernels.REG_LOGDET, kernels.REG_DIVERGENCE):
-        serial = kernels.objective_serial(*w, mode, 0.3, x, t, M, True)
-        parallel = kernels.objective_parallel(*w, mode, 0.3, x, t, M, True)
+        serial = drivers.objective_serial(*w, mode, 0.3, x, t, M, True)
+        parallel = drivers.objective_parallel(*w, mode, 0.3, x, t, M, True)
         for a, b in zip(serial, parallel):
             np.testing.assert_array_equal(a, b)
     # many more chunks than threads: each thread of the team takes chunk after chunk
     xl, tl = rng.standard_normal((17 * 128, 2)), rng.standard_normal((17 * 128, 2))
     assert kernels.n_chunks(xl.shape[0]) == 17
     for mode in (kernels.REG_NONE, kernels.REG_LOGDET, kernels.REG_DIVERGENCE):
-        for a, b in zip(kernels.objective_serial(*w, mode, 0.3, xl, tl, M, True),
-                        kernels.objective_parallel(*w, mode, 0.3, xl, tl, M, True)):
+        for a, b in zip(drivers.objective_serial(*w, mode, 0.3, xl, tl, M, True),
+                        drivers.objective_parallel(*w, mode, 0.3, xl, tl, M, True)):
             np.testing.assert_array_equal(a, b)
-    for a, b in zip(kernels.adjoint_gradient_serial(*w, x, t),
-                    kernels.adjoint_gradient_parallel(*w, x, t)):
+    for a, b in zip(drivers.adjoint_gradient_serial(*w, x, t),
+                    drivers.adjoint_gradient_parallel(*w, x, t)):
         np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(kernels.forward_serial(*w, x), kernels.forward_parallel(*w, x))
-    for a, b in zip(kernels.jacobian_serial(*w, x, kernels.REG_DIVERGENCE),
-                    kernels.jacobian_parallel(*w, x, kernels.REG_DIVERGENCE)):
+    np.testing.assert_array_equal(drivers.forward_serial(*w, x), drivers.forward_parallel(*w, x))
+    for a, b in zip(drivers.jacobian_serial(*w, x, kernels.REG_DIVERGENCE),
+                    drivers.jacobian_parallel(*w, x, kernels.REG_DIVERGENCE)):
         np.testing.assert_array_equal(a, b)
-    for a, b in zip(kernels.inverse_serial(*w, t, 1e-13, 100, True, 1e-6),
-                    kernels.inverse_parallel(*w, t, 1e-13, 100, True, 1e-6)):
+    for a, b in zip(drivers.inverse_serial(*w, t, 1e-13, 100, True, 1e-6),
+                    drivers.inverse_parallel(*w, t, 1e-13, 100, True, 1e-6)):
         np.testing.assert_array_equal(a, b)
     probes = rng.standard_normal((300, 3, 2))
-    np.testing.assert_array_equal(kernels.hutchinson_serial(*w, x, probes, 5, kernels.REG_LOGDET),
-                                  kernels.hutchinson_parallel(*w, x, probes, 5, kernels.REG_LOGDET))
+    np.testing.assert_array_equal(drivers.hutchinson_serial(*w, x, probes, 5, kernels.REG_LOGDET),
+                                  drivers.hutchinson_parallel(*w, x, probes, 5, kernels.REG_LOGDET))
 
 
 @pytest.mark.parametrize("regulariser", [None, "logdet", "divergence"])

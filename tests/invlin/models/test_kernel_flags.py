@@ -1,6 +1,6 @@
 """The fast-math policy of the Numba kernels (docs/engine.md).
 
-Kernels may use the flags ``{"reassoc", "contract"}`` only, set in ``invlin.models._jit``;
+Kernels may use the flags ``{"reassoc", "contract"}`` only, set in ``invlin._kernels.jit``;
 where they do, non-finite values still propagate (no ``nnan``/``ninf``), the reassociated sums
 stay within their rounding bound, and results do not depend on the number of threads.
 """
@@ -14,11 +14,13 @@ import numpy as np
 import pytest
 from numba.core.registry import CPUDispatcher
 
+from invlin._kernels import jit as _jit
+from invlin._kernels import spin as _spin
 from invlin.models import (_diagonal_numba, _iresnet_numba, _iresnet_stochastic_numba,
-                           _linear_numba, _spectral_numba, _spin, _spline_numba)
+                           _linear_numba, _spectral_numba, _spline_numba)
 from invlin.priors import _mixture_numba
 from invlin.training import _adam_numba
-from invlin.models import _jit
+from invlin.models import _iresnet_drivers as drivers
 from invlin.models import _iresnet_numba as kernels
 from invlin.models.iresnet import IResNet
 
@@ -152,7 +154,7 @@ def test_nonfinite_check_fails_when_a_nan_is_dropped():
 @pytest.mark.parametrize("use_metric", [False, True])
 def test_objective_kernel_propagates_nan_and_inf(driver, activation, mode, use_metric):
     model, x, t = _model_and_batch(activation)
-    objective = getattr(kernels, f"objective_{driver}")
+    objective = getattr(drivers, f"objective_{driver}")
     w = (*model._kernel_weights(), model._act())
     M = np.array([[2.0, 0.5], [0.5, 1.0]])
     x[7, 0] = np.nan   # in the first tile
@@ -167,7 +169,7 @@ def test_objective_kernel_propagates_nan_and_inf(driver, activation, mode, use_m
 def test_adjoint_gradient_kernel_propagates_nan(driver):
     model, x, xbar = _model_and_batch()
     xbar[100, 1] = np.nan
-    slots = getattr(kernels, f"adjoint_gradient_{driver}")(*model._kernel_weights(), model._act(),
+    slots = getattr(drivers, f"adjoint_gradient_{driver}")(*model._kernel_weights(), model._act(),
                                                             x, xbar)
     for slot in slots[:3]:  # b2's adjoint sums xbar itself, W1, b1, W2 through the network
         assert not np.all(np.isfinite(slot.sum(axis=0)))
@@ -180,7 +182,7 @@ def test_nan_in_a_weight_reaches_every_sample(which, activation):
     model, x, t = _model_and_batch(activation)
     weights = model._kernel_weights()
     weights[which].reshape(-1)[3] = np.nan
-    data, _, *slots = kernels.objective_serial(*weights, model._act(), kernels.REG_DIVERGENCE,
+    data, _, *slots = drivers.objective_serial(*weights, model._act(), kernels.REG_DIVERGENCE,
                                                0.3, x, t, np.zeros((2, 2)), False)
     _assert_nonfinite_reaches(data, slots, range(x.shape[0]))
 
@@ -191,14 +193,14 @@ def test_per_sample_kernels_with_reassociated_dot_products_propagate_nan(name):
     x[4, 1] = np.nan
     w = (*model._kernel_weights(), model._act())
     if name == "forward":
-        out = kernels.forward_serial(*w, x)
+        out = drivers.forward_serial(*w, x)
     elif name == "jacobian":
-        out = kernels.jacobian_serial(*w, x, kernels.REG_DIVERGENCE)[0]
+        out = drivers.jacobian_serial(*w, x, kernels.REG_DIVERGENCE)[0]
     elif name == "inverse":
-        out = kernels.inverse_serial(*w, x, 1e-12, 50, True, 1e-6)[0]
+        out = drivers.inverse_serial(*w, x, 1e-12, 50, True, 1e-6)[0]
     else:
         probes = np.ones((20, 2, 2))
-        out = kernels.hutchinson_serial(*w, x, probes, 3, kernels.REG_LOGDET)
+        out = drivers.hutchinson_serial(*w, x, probes, 3, kernels.REG_LOGDET)
     out = out.reshape(20, -1)
     assert not np.any(np.isfinite(out[4]))
     assert np.all(np.isfinite(np.delete(out, 4, axis=0)))
@@ -218,8 +220,8 @@ def test_parallel_kernels_with_flags_do_not_depend_on_the_thread_count():
             numba.set_num_threads(threads)
             out = []
             for mode in (kernels.REG_NONE, kernels.REG_LOGDET, kernels.REG_DIVERGENCE):
-                out.extend(kernels.objective_parallel(*w, mode, 0.3, x, t, M, True))
-            out.extend(kernels.adjoint_gradient_parallel(*w, x, t))
+                out.extend(drivers.objective_parallel(*w, mode, 0.3, x, t, M, True))
+            out.extend(drivers.adjoint_gradient_parallel(*w, x, t))
             runs.append(out)
     finally:
         numba.set_num_threads(before)
@@ -260,7 +262,7 @@ def test_objective_log_det_is_nan_where_a_block_jacobian_has_det_le_0(n):
     x = np.zeros((2, n))
     x[1, 0] = 2.0
     kernels = _iresnet_numba
-    _, reg, *_ = kernels.objective_serial(W1T, np.zeros((1, 1)), W2, np.zeros((1, n)),
+    _, reg, *_ = drivers.objective_serial(W1T, np.zeros((1, 1)), W2, np.zeros((1, n)),
                                           kernels.TANH, kernels.REG_LOGDET, 1.0, x,
                                           np.zeros((2, n)), np.zeros((n, n)), False)
     assert np.isnan(reg[0])

@@ -9,7 +9,8 @@ import numba
 import numpy as np
 import pytest
 
-from invlin.models import _spin, _team
+from invlin._kernels import spin as _spin
+from invlin._kernels import team as _team
 
 
 def _record(count):

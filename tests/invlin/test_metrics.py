@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from invlin.studies._metrics import loglog_slope, rms_difference, rms_error, rms_ratio
+from invlin._metrics import loglog_slope, rms_difference, rms_error, rms_ratio
 from invlin.studies._record import add_check, add_table, jsonable, new_record
 
 

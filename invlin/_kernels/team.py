@@ -15,10 +15,10 @@ up the whole region for a scheduler time slice, milliseconds against the canonic
 not started: it takes the chunks the helper has not claimed, and at worst waits for the one chunk
 a helper is running.
 
-Idle helpers spin for a while (:data:`invlin.models._spin.SPIN_SECONDS`, outside the GIL) before
+Idle helpers spin for a while (:data:`invlin._kernels.spin.SPIN_SECONDS`, outside the GIL) before
 they sleep on their queues, and so does the calling thread while it waits for a helper's last
 chunk: on the project's virtual machine a sleeping thread wakes 40-50 microseconds after it is
-signalled, a spinning one in a few (:mod:`invlin.models._spin`). In a training loop the helpers
+signalled, a spinning one in a few (:mod:`invlin._kernels.spin`). In a training loop the helpers
 therefore keep their core busy between the kernels of consecutive steps.
 
 The bodies of the training objectives take their chunks themselves: ``run_claimed(body,
@@ -44,7 +44,7 @@ import numba
 import numpy as np
 from numba.extending import overload
 
-from invlin.models._spin import _add_release, spin_until_changed
+from invlin._kernels.spin import _add_release, spin_until_changed
 
 #: Pieces per thread of :func:`run_ranges`: a few, so that a helper that starts late, or a
 #: thread that loses its core for a while, leaves pieces for the others to take.
@@ -53,7 +53,7 @@ PIECES_PER_THREAD = 4
 _helpers: list[queue.SimpleQueue] = []
 _lock = threading.Lock()
 #: Incremented after work is queued for helpers: idle helpers spin on it before they sleep
-#: (:mod:`invlin.models._spin`).
+#: (:mod:`invlin._kernels.spin`).
 _posted = np.zeros(1, np.int64)
 #: The process-wide cap of :func:`limit_team` (None: no cap).
 _size_limit: int | None = None

@@ -9,7 +9,8 @@ that changes rounding and nothing else. Never fastmath set to ``True`` and never
 ``ninf``, ``nsz``, ``arcp`` or ``afn``: non-finite values must still propagate.
 
 Numba's on-disk cache does not see edits of this module from the kernels' modules: after
-changing an option here, delete the ``__pycache__`` directories of ``invlin/models``.
+changing an option here, delete the ``__pycache__`` directories of the packages with kernels
+(``invlin/models``, ``invlin/priors``, ``invlin/training``, ``invlin/_kernels``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ FASTMATH = frozenset({"reassoc", "contract"})
 def kernel(func=None, *, reassociate: bool = False):
     """``numba.njit`` with invlin's options; ``reassociate=True`` adds the flag set FASTMATH.
 
-    Kernels release the GIL (``nogil=True``): the work-sharing team (:mod:`invlin.models._team`)
+    Kernels release the GIL (``nogil=True``): the work-sharing team (:mod:`invlin._kernels.team`)
     runs them on several Python threads at once.
     """
     options = dict(cache=True, error_model="numpy", nogil=True)

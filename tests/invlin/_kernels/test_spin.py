@@ -6,7 +6,7 @@ import numba
 import numpy as np
 import pytest
 
-from invlin.models import _spin
+from invlin._kernels import spin as _spin
 
 #: Without compiled kernels the spin returns at once (tested last); these need it compiled.
 needs_jit = pytest.mark.skipif(numba.config.DISABLE_JIT, reason="the spin needs compiled kernels")

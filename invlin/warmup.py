@@ -5,8 +5,8 @@ fresh environment compiles it, which takes seconds. :func:`warmup` calls every m
 forward, inverse, Jacobian, log-det, divergence and training hooks once, and the estimators.
 
 The parallel paths run the same compiled kernels on the work-sharing team
-(:mod:`invlin.models._team`), so the tiny inputs compile everything either path uses; the
-team's own kernel (the spin of :mod:`invlin.models._spin`) is compiled separately.
+(:mod:`invlin._kernels.team`), so the tiny inputs compile everything either path uses; the
+team's own kernel (the spin of :mod:`invlin._kernels.spin`) is compiled separately.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def _exercise(model, rng, size) -> None:
 def warmup() -> list[tuple[str, float]]:
     """Call every kernel once; return (name, seconds) per model and for the estimators."""
     from invlin.estimators import map_estimate, posterior_mean
-    from invlin.models._spin import spin_until_changed
+    from invlin._kernels.spin import spin_until_changed
     from invlin.priors import GaussianMixture, LogisticProduct
     from invlin.problem import LinearInverseProblem
 

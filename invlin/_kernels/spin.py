@@ -1,6 +1,6 @@
 """Waiting for a signal without sleeping: a bounded spin on a counter, outside the GIL.
 
-The work-sharing team (:mod:`invlin.models._team`) hands out work through queues, whose blocking
+The work-sharing team (:mod:`invlin._kernels.team`) hands out work through queues, whose blocking
 ``get`` puts the waiting thread to sleep. On a virtual machine a thread that has slept for a
 while wakes 40-50 microseconds after it is signalled (the idle virtual CPU has halted; measured
 on the project's 2-core machine), against about 8 microseconds for one that blocked a moment
@@ -32,7 +32,7 @@ import numpy as np
 from numba import types
 from numba.extending import intrinsic
 
-from invlin.models._jit import kernel
+from invlin._kernels.jit import kernel
 
 #: How long a thread that expects work spins before it sleeps: longer than the Python work
 #: between two kernels of a training step (about 0.2 ms for the canonical step), far shorter
