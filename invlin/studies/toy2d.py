@@ -147,9 +147,9 @@ def _grid_figure(out_dir, problem, models, prior_name, noise) -> str:
     # singular direction, and a perfect inverse of A^T A would map it back to the square grid.
     lines_z = [line @ normal.T for line in lines_x]
 
-    def pm_of_z(z):
-        return posterior_mean(problem, np.linalg.solve(A.T, z.T).T)
-
+    # the PM image of the z-grid is the same in every column: computed once
+    points_z = np.concatenate(lines_z, axis=0)
+    pm_image = posterior_mean(problem, np.linalg.solve(A.T, points_z.T).T)
     fig, axes = subplots(2, len(LOSSES), size=(3.2, 3.2))
     for col, loss in enumerate(LOSSES):
         model = models[loss]
@@ -159,7 +159,7 @@ def _grid_figure(out_dir, problem, models, prior_name, noise) -> str:
         top.set_title(f"{LOSS_LABELS[loss]}: $\\varphi$")
         top.set_xlabel("$z_1$")
         top.set_ylabel("$z_2$")
-        deformed_grid(bottom, pm_of_z, lines_z, color="0.7", label="PM")
+        deformed_grid(bottom, lambda z: pm_image, lines_z, color="0.7", label="PM")
         deformed_grid(bottom, lambda z: model.inverse(z, tol=INVERSE_TOL), lines_z,
                       color="C3", label="$\\varphi^{-1}(z)$")
         bottom.set_title(f"{LOSS_LABELS[loss]}: $\\varphi^{{-1}}$")
