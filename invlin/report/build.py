@@ -62,6 +62,8 @@ def write_report(out, *, quick: bool = False, seed: int = 0, jobs: int = 1, comm
         claim_func, claim_items = claim_tasks(claim_ids, quick=quick, seed=seed, claims=claims,
                                               registry=registry, cache=cache)
         study_func = partial(_study_task, directory=temp / "studies", seed=seed, quick=quick)
+        # each claim's figures are drawn by the worker that checked it, not afterwards here
+        claim_func = partial(_claim_task, claim_func, directory=temp / "figures")
         # One pool for both, the studies first (toy2d, the longest task, leads): separate pools
         # would leave a worker idle behind each pool's longest task.
         tasks = ([(study_func, _by_name(module)) for module in modules]
@@ -70,11 +72,11 @@ def write_report(out, *, quick: bool = False, seed: int = 0, jobs: int = 1, comm
                          enabled=progress) as bar:
             results = executor.map(_run_task, tasks,
                                    on_result=lambda index, result: bar.update())
-        study_records, records = results[:len(modules)], results[len(modules):]
-        verify_seconds = time.perf_counter() - start
-        figures = draw_all(records, temp / "figures")
-        timings = {"verify_seconds": verify_seconds,
-                   "figures_seconds": time.perf_counter() - start - verify_seconds}
+        study_records = results[:len(modules)]
+        records = [record for record, _ in results[len(modules):]]
+        figures = {claim_id: files for _, drawn in results[len(modules):]
+                   for claim_id, files in drawn.items()}
+        timings = {"verify_seconds": time.perf_counter() - start}
         for study in study_records:
             timings[f"study_{study['name']}_seconds"] = study["seconds"]
         timings["total_seconds"] = time.perf_counter() - start
@@ -98,6 +100,12 @@ def _by_name(module):
     """A study module's importable name (what a remote worker receives), else the module."""
     name = getattr(module, "__name__", None)
     return name if name is not None and sys.modules.get(name) is module else module
+
+
+def _claim_task(claim_func, item, *, directory: Path) -> tuple:
+    """One claim's record (``claim_func(item)``) and its figures, drawn into ``directory``."""
+    record = claim_func(item)
+    return record, draw_all([record], directory)
 
 
 def _study_task(module, *, directory: Path, seed: int, quick: bool) -> dict:
