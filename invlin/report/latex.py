@@ -4,14 +4,24 @@ No CDN (MathJax/KaTeX) is used: the report must render without internet. mathtex
 usual inline mathematics (fractions, roots, sub/superscripts, Greek, operators); a formula it
 cannot parse (e.g. ``aligned`` environments) is shown as its LaTeX source instead, so nothing is
 lost.
+
+Rendered formulas are kept on disk in ``<invlin cache>/formulas`` (the directory of the
+derivation cache, :func:`invlin.verify.derivations.cache_root`), one file per formula, named by
+a SHA-256 of the cleaned LaTeX, the font size and the matplotlib and Pillow versions: a warm
+report renders none of its ~140 formulas again (rendering them took ~5 s of the report's
+serial tail). A file that is not a complete PNG is rendered again and replaced.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import io
+import os
 import re
+import tempfile
+from pathlib import Path
 
 
 def _clean(latex: str) -> str:
@@ -59,14 +69,62 @@ def render_png(latex: str, *, fontsize: int = 13) -> bytes | None:
     return small.getvalue()
 
 
+_PNG_START = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"IEND\xaeB`\x82"
+#: Content of the file that records "mathtext cannot parse this formula".
+_UNPARSEABLE = b""
+
+
+def cached_png(latex: str, *, fontsize: int = 13) -> bytes | None:
+    """:func:`render_png`, through the on-disk formula cache (see the module docstring)."""
+    if not latex or not latex.strip():
+        return None
+    import matplotlib
+    import PIL
+
+    from invlin.verify.derivations import cache_root
+
+    key = hashlib.sha256("\0".join([matplotlib.__version__, PIL.__version__, str(fontsize),
+                                     _clean(latex)]).encode()).hexdigest()[:32]
+    path = cache_root() / "formulas" / f"{key}.png"
+    try:
+        stored = path.read_bytes()
+    except OSError:
+        stored = None
+    if stored == _UNPARSEABLE:
+        return None
+    if stored is not None and stored.startswith(_PNG_START) and stored.endswith(_PNG_END):
+        return stored
+    png = render_png(latex, fontsize=fontsize)
+    _write_atomic(path, _UNPARSEABLE if png is None else png)
+    return png
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory (concurrent
+    reports never read a partial file); an unwritable cache is skipped silently (the formula
+    is rendered again next time)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temp, path)
+    except OSError:
+        Path(temp).unlink(missing_ok=True)
+
+
 @functools.lru_cache(maxsize=None)
 def render_data_uri(latex: str) -> str | None:
     """``data:image/png;base64,...`` of the rendered formula, or None (see :func:`render_png`).
 
     Memoised: a report shows many formulas more than once (142 distinct of 249), and mathtext's
-    parser costs ~20 ms a formula.
+    parser costs ~20 ms a formula; on disk too (:func:`cached_png`).
     """
-    png = render_png(latex)
+    png = cached_png(latex)
     if png is None:
         return None
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
