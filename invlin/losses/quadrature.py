@@ -304,6 +304,7 @@ class PopulationQuadrature:
                           zip(self._marginals, self._supports)]
         self._rule = self._build(self.n_panels, self.nodes_per_panel)
         self._refined = None
+        self._constant_hessian = None
 
     # -- grids --------------------------------------------------------------------------------
     def _build(self, n_panels: int, nodes_per_panel: int) -> _Rule:
@@ -416,9 +417,16 @@ class PopulationQuadrature:
         if self.loss.name == "reconstruction":
             g, _ = model._maps_inverse(rule.t, RECONSTRUCTION_TOL, RECONSTRUCTION_MAX_ITER)
             return design_hessian(model, g, rule.u * rule.moments[0], gauss_newton=True)
-        return design_hessian(model, rule.x, rule.w, metric=self._metric,
-                              logdet_weight=self._weight if self.loss.regulariser == "logdet"
-                              else None)
+        if self.loss.regulariser == "logdet":
+            return design_hessian(model, rule.x, rule.w, metric=self._metric,
+                                  logdet_weight=self._weight)
+        # data term and divergence only: the Hessian does not depend on the parameters (a
+        # model linear in them, a linear divergence term), so it is computed once per knots
+        knots = np.asarray(model.knots)
+        if self._constant_hessian is None or not np.array_equal(self._constant_hessian[0], knots):
+            self._constant_hessian = (knots.copy(), design_hessian(model, rule.x, rule.w,
+                                                                   metric=self._metric))
+        return self._constant_hessian[1].copy()
 
     def _evaluate(self, model, rule: _Rule):
         """(value, gradient, E[l^2]) on one rule."""

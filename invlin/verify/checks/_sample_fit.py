@@ -98,9 +98,20 @@ def fit_spline_empirical(model, loss, samples, problem):
     def objective():
         return loss.value_and_grad(model, samples, problem)
 
+    if loss.name == "reconstruction" or loss.regulariser == "logdet":
+        def hessian():
+            return spline_sample_hessian(model, loss, samples, problem)
+    else:
+        # data term and divergence: the Hessian does not depend on the parameters (see
+        # PopulationQuadrature.hessian), so one evaluation serves every Newton step
+        constant = spline_sample_hessian(model, loss, samples, problem)
+
+        def hessian():
+            return constant
+
     with ProgressBar(NEWTON_STEPS, f"fit {loss.name} on samples", enabled=False) as bar:
         _, norms, converged = minimise_newton(
-            model, objective, lambda: spline_sample_hessian(model, loss, samples, problem),
+            model, objective, hessian,
             steps=NEWTON_STEPS, tol=NEWTON_TOL, bar=bar,
             projected_norm=lambda theta, grad: _projected_gradient_norm(model, theta, grad))
     return converged, norms[-1]
