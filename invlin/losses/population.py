@@ -7,7 +7,7 @@ import numpy as np
 from invlin.losses.loss import Loss
 from invlin.models.linear import affine_regulariser
 
-__all__ = ["population_value_and_grad"]
+__all__ = ["AffinePopulation", "population_value_and_grad"]
 
 
 def _moments(problem, form):
@@ -60,51 +60,92 @@ def population_value_and_grad(model, problem, loss) -> tuple[float, np.ndarray]:
     :math:`\partial/\partial b = -2 P^T m_e`, and
     :math:`\partial/\partial K = -P^T (\partial/\partial P) P^T`.
     """
-    if isinstance(loss, str):
-        loss = Loss(loss)
-    if not (hasattr(model, "_affine") and hasattr(model, "_affine_gradient")):
-        raise TypeError(
-            f"population losses are closed-form only for affine models (Linear, DiagonalLinear); "
-            f"got {type(model).__name__}"
-        )
-    components = problem.prior.gaussian_components()
-    if components is None or components.weights.shape[0] != 1:
-        raise TypeError(
-            f"population losses need a Gaussian prior (closed-form moments); got "
-            f"{type(problem.prior).__name__}"
-        )
-    loss.check_compatible(model, problem)
-    mu = np.asarray(components.means[0], dtype=np.float64)
-    sigma = np.asarray(components.covs[0], dtype=np.float64)
-    delta2 = float(problem.delta) ** 2
-    b_op, c_op = _moments(problem, loss.form)
-    matrix, bias = model._affine()
-    identity = np.eye(model.dim)
-    second_moment = sigma + np.outer(mu, mu)
+    return AffinePopulation(problem, loss).value_and_grad(model)
 
-    if loss.name == "reconstruction":
-        p = np.linalg.inv(matrix)
-        pb = p @ b_op - identity
-        mean_e = pb @ mu - p @ bias
-        cov_e = pb @ sigma @ pb.T + delta2 * p @ c_op @ c_op.T @ p.T
-        value = float(mean_e @ mean_e + np.trace(cov_e))
-        cov_t = b_op @ sigma @ b_op.T + delta2 * c_op @ c_op.T
-        grad_p = 2.0 * (np.outer(mean_e, b_op @ mu - bias) + p @ cov_t - sigma @ b_op.T)
-        grad_matrix = -p.T @ grad_p @ p.T
-        grad_bias = -2.0 * p.T @ mean_e
+
+class AffinePopulation:
+    """The exact expected loss of :func:`population_value_and_grad` for one (problem, loss):
+    the prior's moments and the data's covariance are computed once, for the many evaluations
+    of a training run (:func:`invlin.training.train` with ``population=True``).
+
+    Parameters
+    ----------
+    problem : LinearInverseProblem
+        With a single-component Gaussian prior.
+    loss : Loss or str
+
+    Raises
+    ------
+    TypeError
+        If the prior is not Gaussian.
+    """
+
+    def __init__(self, problem, loss):
+        if isinstance(loss, str):
+            loss = Loss(loss)
+        components = problem.prior.gaussian_components()
+        if components is None or components.weights.shape[0] != 1:
+            raise TypeError(
+                f"population losses need a Gaussian prior (closed-form moments); got "
+                f"{type(problem.prior).__name__}"
+            )
+        self.problem, self.loss = problem, loss
+        self._mu = np.asarray(components.means[0], dtype=np.float64)
+        self._sigma = np.asarray(components.covs[0], dtype=np.float64)
+        self._delta2 = float(problem.delta) ** 2
+        self._b_op, self._c_op = _moments(problem, loss.form)
+        self._second_moment = self._sigma + np.outer(self._mu, self._mu)
+        self._weight = (loss.resolved_weight(problem) if loss.regulariser is not None
+                        else None)
+        self._metric = loss.metric(problem)
+        self._checked: set = set()
+
+    def value_and_grad(self, model) -> tuple[float, np.ndarray]:
+        """(value, gradient) at the model's parameters (see :func:`population_value_and_grad`).
+
+        Raises
+        ------
+        TypeError
+            If the model is not affine.
+        """
+        if id(model) not in self._checked:
+            if not (hasattr(model, "_affine") and hasattr(model, "_affine_gradient")):
+                raise TypeError(
+                    f"population losses are closed-form only for affine models (Linear, "
+                    f"DiagonalLinear); got {type(model).__name__}"
+                )
+            self.loss.check_compatible(model, self.problem)
+            self._checked.add(id(model))
+        loss = self.loss
+        mu, sigma, delta2 = self._mu, self._sigma, self._delta2
+        b_op, c_op = self._b_op, self._c_op
+        matrix, bias = model._affine()
+        identity = np.eye(model.dim)
+        second_moment = self._second_moment
+
+        if loss.name == "reconstruction":
+            p = np.linalg.inv(matrix)
+            pb = p @ b_op - identity
+            mean_e = pb @ mu - p @ bias
+            cov_e = pb @ sigma @ pb.T + delta2 * p @ c_op @ c_op.T @ p.T
+            value = float(mean_e @ mean_e + np.trace(cov_e))
+            cov_t = b_op @ sigma @ b_op.T + delta2 * c_op @ c_op.T
+            grad_p = 2.0 * (np.outer(mean_e, b_op @ mu - bias) + p @ cov_t - sigma @ b_op.T)
+            grad_matrix = -p.T @ grad_p @ p.T
+            grad_bias = -2.0 * p.T @ mean_e
+            return value, model._affine_gradient(grad_matrix, grad_bias)
+
+        metric = self._metric
+        metric = identity if metric is None else np.asarray(metric, dtype=np.float64)
+        diff = matrix - b_op
+        mean_r = diff @ mu + bias
+        cov_r = diff @ sigma @ diff.T + delta2 * c_op @ c_op.T
+        value = float(mean_r @ metric @ mean_r + np.trace(metric @ cov_r))
+        grad_matrix = 2.0 * metric @ (diff @ second_moment + np.outer(bias, mu))
+        grad_bias = 2.0 * metric @ mean_r
+        if loss.regulariser is not None:
+            c = self._weight
+            reg_value, reg_grad = affine_regulariser(matrix, loss.regulariser)
+            value -= c * reg_value
+            grad_matrix = grad_matrix - c * reg_grad
         return value, model._affine_gradient(grad_matrix, grad_bias)
-
-    metric = loss.metric(problem)
-    metric = identity if metric is None else np.asarray(metric, dtype=np.float64)
-    diff = matrix - b_op
-    mean_r = diff @ mu + bias
-    cov_r = diff @ sigma @ diff.T + delta2 * c_op @ c_op.T
-    value = float(mean_r @ metric @ mean_r + np.trace(metric @ cov_r))
-    grad_matrix = 2.0 * metric @ (diff @ second_moment + np.outer(bias, mu))
-    grad_bias = 2.0 * metric @ mean_r
-    if loss.regulariser is not None:
-        c = loss.resolved_weight(problem)
-        reg_value, reg_grad = affine_regulariser(matrix, loss.regulariser)
-        value -= c * reg_value
-        grad_matrix = grad_matrix - c * reg_grad
-    return value, model._affine_gradient(grad_matrix, grad_bias)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from invlin._validation import choice, positive_int, positive_scalar
 from invlin.errors import NotInvertibleError, TrainingDivergedError
-from invlin.losses import Loss, PopulationQuadrature, population_value_and_grad
+from invlin.losses import Loss, PopulationQuadrature
+from invlin.losses.population import AffinePopulation
 from invlin.progress import ProgressBar
 from invlin.training.adam import Adam
 from invlin.training.lbfgs import minimise_lbfgs
@@ -78,7 +80,7 @@ def _population_objective(model, problem, loss_obj, population):
     quadrature = _population_quadrature(model, problem, loss_obj, population)
     if quadrature is not None:
         return lambda: quadrature.value_and_grad(model)
-    return lambda: population_value_and_grad(model, problem, loss_obj)
+    return partial(AffinePopulation(problem, loss_obj).value_and_grad, model)
 
 
 def train(model, problem, loss: str, *, form: str = "z", weight: float | None = None,
