@@ -6,11 +6,12 @@ import numpy as np
 
 from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
 from invlin.priors._laplace import laplace_map, laplace_posterior_mean
-from invlin.priors.base import Prior, ProductStructure
+from invlin.priors._transform import TransformProduct
+from invlin.priors.base import ProductStructure
 from invlin.priors.laplace import Laplace
 
 
-class TransformLaplaceProduct(Prior):
+class TransformLaplaceProduct(TransformProduct):
     r"""Independent Laplace coefficients c = V^T x with locations mu_j and scales b_j.
 
     Parameters
@@ -35,50 +36,19 @@ class TransformLaplaceProduct(Prior):
     """
 
     def __init__(self, scales, basis, locs=None):
-        from invlin.operators import OrthonormalBasis  # deferred: operators import the priors
-
-        if not isinstance(basis, OrthonormalBasis):
-            raise TypeError(
-                f"basis must be an invlin.operators.OrthonormalBasis, got {type(basis).__name__}"
-            )
-        scales = as_float_array(scales, "scales", ndim=1)
-        if scales.shape[0] != basis.dim:
-            raise ValueError(f"scales must have length basis.dim = {basis.dim}, got "
-                             f"{scales.shape[0]}")
-        if np.any(scales <= 0):
-            raise ValueError("scales must be > 0")
+        self._set_scales(scales, basis)
         locs = np.zeros(basis.dim) if locs is None else as_float_array(locs, "locs", ndim=1)
-        if locs.shape != scales.shape:
+        if locs.shape != self._scales.shape:
             raise ValueError(f"locs must have length {basis.dim}, got {locs.shape[0]}")
-        self.dim = basis.dim
-        self._scales, self._locs, self._basis = scales, locs, basis
-
-    @classmethod
-    def power_law(cls, basis, exponent: float, scale: float = 1.0) -> "TransformLaplaceProduct":
-        """Scales b_j = scale * (1 + j)^(-exponent), j = 0, ..., n - 1, locations 0."""
-        exponent = float(exponent)
-        if not np.isfinite(exponent) or exponent < 0:
-            raise ValueError(f"exponent must be finite and >= 0, got {exponent}")
-        scale = positive_scalar(scale, "scale")
-        return cls(scale * (1.0 + np.arange(basis.dim)) ** (-exponent), basis)
+        self._locs = locs
 
     def __repr__(self) -> str:
         return f"TransformLaplaceProduct(basis={self._basis!r}, b_0={self._scales[0]:.4g})"
 
     @property
-    def scales(self) -> np.ndarray:
-        """Laplace scales b_j, shape ``(n,)`` (a copy)."""
-        return self._scales.copy()
-
-    @property
     def locs(self) -> np.ndarray:
         """Locations mu_j, shape ``(n,)`` (a copy)."""
         return self._locs.copy()
-
-    @property
-    def basis(self):
-        """The basis V."""
-        return self._basis
 
     # -- coefficient functions (arrays (N, n) of coefficients c = V^T x) -----------------------
     def coefficient_logpdf(self, c) -> np.ndarray:
@@ -94,15 +64,6 @@ class TransformLaplaceProduct(Prior):
         return np.zeros_like(np.asarray(c, dtype=np.float64))
 
     # -- the Prior interface ------------------------------------------------------------------
-    def logpdf(self, x) -> np.ndarray:
-        x, single = self._points(x)
-        return self._shape_result(self.coefficient_logpdf(self._basis.forward(x)).sum(axis=1), single)
-
-    def score(self, x) -> np.ndarray:
-        x, single = self._points(x)
-        score = self._basis.adjoint(self.coefficient_score(self._basis.forward(x)))
-        return self._shape_result(score, single)
-
     def hessian(self, x) -> np.ndarray:
         """Zero away from the kinks, shape (N, n, n) (dense: small n only)."""
         x, single = self._points(x)
@@ -119,18 +80,8 @@ class TransformLaplaceProduct(Prior):
         v counts as a basis vector when its other coefficients vanish to 1e-12 (rounding of an
         orthonormal transform).
         """
-        v = as_float_array(v, "v", ndim=1)
-        if v.shape[0] != self.dim:
-            raise ValueError(f"v must have length {self.dim}, got {v.shape[0]}")
-        overlaps = self._basis.forward(v)
-        j = int(np.argmax(np.abs(overlaps)))
-        others = np.delete(overlaps, j)
-        if abs(abs(overlaps[j]) - 1.0) > 1e-12 or (others.size and np.max(np.abs(others)) > 1e-12):
-            raise NotImplementedError(
-                "the marginal of a TransformLaplaceProduct along v has a closed form only for "
-                "v = +-v_j (a unit basis vector)"
-            )
-        return Laplace(np.sign(overlaps[j]) * self._locs[j], self._scales[j])
+        j, sign = self._basis_vector(v)
+        return Laplace(sign * self._locs[j], self._scales[j])
 
     @property
     def is_log_concave(self) -> bool:

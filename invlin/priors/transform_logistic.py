@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
+from invlin._validation import positive_int, require_generator
 from invlin.priors._logistic import logistic_curvature, logistic_logpdf, logistic_score
-from invlin.priors.base import Prior, ProductStructure
+from invlin.priors._transform import TransformProduct
+from invlin.priors.base import ProductStructure
 from invlin.priors.logistic_product import LogisticProduct
 
 
-class TransformLogisticProduct(Prior):
+class TransformLogisticProduct(TransformProduct):
     r"""Independent logistic coefficients c = V^T x with scales s_j, V a fast transform.
 
     Parameters
@@ -40,52 +41,10 @@ class TransformLogisticProduct(Prior):
     """
 
     def __init__(self, scales, basis):
-        from invlin.operators import OrthonormalBasis  # deferred: operators import the priors
-
-        if not isinstance(basis, OrthonormalBasis):
-            raise TypeError(
-                f"basis must be an invlin.operators.OrthonormalBasis, got {type(basis).__name__}"
-            )
-        scales = as_float_array(scales, "scales", ndim=1)
-        if scales.shape[0] != basis.dim:
-            raise ValueError(f"scales must have length basis.dim = {basis.dim}, got "
-                             f"{scales.shape[0]}")
-        if np.any(scales <= 0):
-            raise ValueError("scales must be > 0")
-        self.dim = basis.dim
-        self._scales = scales
-        self._basis = basis
-
-    @classmethod
-    def power_law(cls, basis, exponent: float, scale: float = 1.0) -> "TransformLogisticProduct":
-        """Scales s_j = scale * (1 + j)^(-exponent), j = 0, ..., n - 1 (natural-signal decay).
-
-        Parameters
-        ----------
-        basis : invlin.operators.OrthonormalBasis
-        exponent : float
-            Decay exponent alpha >= 0.
-        scale : float, optional
-            s_0 > 0.
-        """
-        exponent = float(exponent)
-        if not np.isfinite(exponent) or exponent < 0:
-            raise ValueError(f"exponent must be finite and >= 0, got {exponent}")
-        scale = positive_scalar(scale, "scale")
-        return cls(scale * (1.0 + np.arange(basis.dim)) ** (-exponent), basis)
+        self._set_scales(scales, basis)
 
     def __repr__(self) -> str:
         return f"TransformLogisticProduct(basis={self._basis!r}, s_0={self._scales[0]:.4g})"
-
-    @property
-    def scales(self) -> np.ndarray:
-        """Logistic scales s_j, shape ``(n,)`` (a copy)."""
-        return self._scales.copy()
-
-    @property
-    def basis(self):
-        """The basis V (an :class:`~invlin.operators.OrthonormalBasis`)."""
-        return self._basis
 
     # -- coefficient functions (arrays (N, n) of coefficients c = V^T x) -----------------------
     def coefficient_logpdf(self, c) -> np.ndarray:
@@ -101,16 +60,6 @@ class TransformLogisticProduct(Prior):
         return logistic_curvature(c, self._scales)
 
     # -- the Prior interface ------------------------------------------------------------------
-    def logpdf(self, x) -> np.ndarray:
-        x, single = self._points(x)
-        values = self.coefficient_logpdf(self._basis.forward(x)).sum(axis=1)
-        return self._shape_result(values, single)
-
-    def score(self, x) -> np.ndarray:
-        x, single = self._points(x)
-        score = self._basis.adjoint(self.coefficient_score(self._basis.forward(x)))
-        return self._shape_result(score, single)
-
     def hessian(self, x) -> np.ndarray:
         """Dense Hessians V diag((log l)''(c)) V^T, shape (N, n, n): small n only."""
         x, single = self._points(x)
@@ -129,17 +78,7 @@ class TransformLogisticProduct(Prior):
         v is recognised as a basis vector when its coefficients other than the largest vanish
         to 1e-12 (the tolerance of :meth:`LogisticProduct.marginal`).
         """
-        v = as_float_array(v, "v", ndim=1)
-        if v.shape[0] != self.dim:
-            raise ValueError(f"v must have length {self.dim}, got {v.shape[0]}")
-        overlaps = self._basis.forward(v)
-        j = int(np.argmax(np.abs(overlaps)))
-        others = np.delete(overlaps, j)
-        if abs(abs(overlaps[j]) - 1.0) > 1e-12 or (others.size and np.max(np.abs(others)) > 1e-12):
-            raise NotImplementedError(
-                "the marginal of a TransformLogisticProduct along v has a closed form only for "
-                "v = +-v_j (a unit basis vector)"
-            )
+        j, _ = self._basis_vector(v)  # symmetric: the sign does not matter
         return LogisticProduct([self._scales[j]])
 
     @property
