@@ -32,11 +32,10 @@ from invlin.operators import DCTBasis, binomial_blur_spectrum
 from invlin.priors import TransformLaplaceProduct
 from invlin.problem import TransformDiagonalProblem
 from invlin.progress import ProgressBar
-from invlin._metrics import rms_error
 from invlin._plotting import save, subplots
-from invlin.studies._record import add_check, add_figure, add_table, fmt, new_record
+from invlin.studies._record import add_figure, new_record
 from invlin.studies._training import fit
-from invlin.studies.deconvolution import compare_components, summarise
+from invlin.studies.deconvolution import compare_components, discrimination_tables, summarise
 
 NAME = "sparse_deconvolution"
 TITLE = "Sparse deconvolution (Laplace prior in the DCT basis, d up to 10^4): diagonal networks vs PM and MAP"
@@ -159,36 +158,19 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None, full: bool = 
 
 
 def _tables(record, results, full, setting):
-    rows, error_rows = [], []
+    cases = []
     for (dim, delta), result in results.items():
-        refs, basis, truth = result["refs"], result["problem"].basis, result["test"].x
-        pm, x_map = basis.adjoint(refs["PM"]), basis.adjoint(refs["MAP"])
+        refs, basis = result["refs"], result["problem"].basis
         zeros = float(np.mean(refs["MAP"] == 0.0))
-        for (loss, _, kind, _), run in zip(LOSSES, result["runs"].values()):
-            s = run["summary"]
-            rows.append([dim, delta, loss, kind, s["n"], fmt(s["nearer"], s["nearer_se"]),
-                         fmt(s["rho_median"]), fmt(s["rho_mean"], s["rho_se"]), fmt(s["rho_max"])])
-            error_rows.append([dim, delta, loss, fmt(*rms_error(run["estimate"], pm)),
-                               fmt(*rms_error(run["estimate"], x_map)),
-                               fmt(*rms_error(run["estimate"], truth))])
-            if full and s["n"]:
-                add_check(record, CLAIMS[loss],
-                          f"d={dim}, delta={delta}, {loss}: fraction of the {s['n']} measurable "
-                          f"components where the learned inverse is NOT nearer the {kind}",
-                          1.0 - s["nearer"], 0.0,
-                          "every measurable component nearer the predicted estimator; median "
-                          f"rho = {s['rho_median']:.3g}")
-        error_rows.append([dim, delta, f"PM vs MAP (MAP: {100 * zeros:.0f}% exact zero "
-                                       "coefficients)", fmt(*rms_error(pm, x_map)), "", ""])
+        runs = [(loss, kind, run)
+                for (loss, _, kind, _), run in zip(LOSSES, result["runs"].values())]
+        cases.append((dim, delta, runs, basis.adjoint(refs["PM"]), basis.adjoint(refs["MAP"]),
+                      result["test"].x,
+                      f"PM vs MAP (MAP: {100 * zeros:.0f}% exact zero coefficients)"))
     note = "" if full else (f" ({setting} setting: short training; at d = 10^4 a few steps "
                             "only, the learned inverses are not converged; the full run is "
                             "experiments/sparse_deconvolution.py --full)")
-    add_table(record, "Per-component discrimination: rho_j = RMS(learned - predicted) / "
-              "RMS(PM - MAP) over measurable components" + note,
-              ["d", "delta", "loss", "predicted", "measurable components",
-               "fraction nearer predicted (± SE)", "median rho", "mean rho ± SE", "max rho"], rows)
-    add_table(record, "Whole-signal RMS errors of the learned inverses (± SE over test signals)",
-              ["d", "delta", "loss", "vs PM", "vs MAP", "vs truth"], error_rows)
+    discrimination_tables(record, cases, claims=CLAIMS, full=full, note=note)
 
 
 def _signal_figure(record, out_dir, results, config):
