@@ -1,8 +1,8 @@
 """Sample-trained iResNets on the Laplace prior against the slope-bounded divergence optimum.
 
 Usage: `python experiments/laplace_slope_bounded.py [--blocks B] [--seeds 0,1,2,3,4]
-[--activation softclip] [--width 1] [--start near-identity] [--steps 10000] [--batch 512]
-[--learning-rate 1e-2] [--out FILE.json]`
+[--activation softclip] [--width 1] [--start near-identity] [--radius 0.1] [--steps 10000]
+[--batch 512] [--learning-rate 1e-2] [--out FILE.json]`
 
 Laplace(0, 1), a = 1, delta = 0.5, the z-form divergence loss, IResNet(1, B, width) with
 Lip(g_k) <= L = 0.8, Adam on fresh minibatches (learning rate decaying geometrically to 1/100 of
@@ -57,8 +57,8 @@ def dead_zone_slope(model):
     return float((ends[1] - ends[0]) / KAPPA)
 
 
-def run(blocks, seed, *, activation="softclip", width=1, start="near-identity", steps=10000,
-        batch=512, learning_rate=1e-2):
+def run(blocks, seed, *, activation="softclip", width=1, start="near-identity", radius=0.1,
+        steps=10000, batch=512, learning_rate=1e-2):
     """Train one network; return its row (distances in units of d(PM, MAP), slopes)."""
     prior = Laplace(0.0, SCALE)
     problem = LinearInverseProblem([[A]], DELTA, prior)
@@ -70,14 +70,15 @@ def run(blocks, seed, *, activation="softclip", width=1, start="near-identity", 
     started = time.perf_counter()
     model = IResNet(1, blocks, width, lipschitz=L, activation=activation, rng=seed)
     if start == "near-identity":
-        near_identity_start(model)
+        near_identity_start(model, radius)
     train(model, problem, "divergence", form="z", steps=steps, batch_size=batch,
           learning_rate=learning_rate, final_learning_rate=learning_rate / 100, seed=seed,
           progress=False)
     learned = model.inverse(data[:, None])[:, 0]
     slope, derived = dead_zone_slope(model), (1 + L) ** -blocks
     return {"blocks": blocks, "seed": seed, "activation": activation, "width": width,
-            "start": start, "steps": steps, "batch": batch, "learning_rate": learning_rate,
+            "start": start, "radius": radius, "steps": steps, "batch": batch,
+            "learning_rate": learning_rate,
             "d_optimum": rms(learned, optimum) / unit, "d_pm": rms(learned, pm) / unit,
             "d_map": rms(learned, x_map) / unit, "slope": slope, "derived_slope": derived,
             "slope_error": slope / derived - 1, "seconds": time.perf_counter() - started}
@@ -90,6 +91,8 @@ def main(argv=None):
     parser.add_argument("--activation", default="softclip")
     parser.add_argument("--width", type=int, default=1)
     parser.add_argument("--start", choices=["near-identity", "default"], default="near-identity")
+    parser.add_argument("--radius", type=float, default=0.1,
+                        help="window of the near-identity start")
     parser.add_argument("--steps", type=int, default=10000)
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--learning-rate", type=float, default=1e-2)
@@ -98,7 +101,7 @@ def main(argv=None):
     rows = []
     for seed in (int(s) for s in args.seeds.split(",")):
         row = run(args.blocks, seed, activation=args.activation, width=args.width,
-                  start=args.start, steps=args.steps, batch=args.batch,
+                  start=args.start, radius=args.radius, steps=args.steps, batch=args.batch,
                   learning_rate=args.learning_rate)
         rows.append(row)
         print(f"B={row['blocks']} seed={seed} d(optimum)={row['d_optimum']:.3f} "
