@@ -60,6 +60,14 @@ class IResNet(InvertibleModel):
     .. math:: g_k(x) = W_2^{(k)} \sigma(W_1^{(k)} x + b_1^{(k)}) + b_2^{(k)},
 
     :math:`W_1^{(k)} \in \mathbb{R}^{m \times n}`, :math:`W_2^{(k)} \in \mathbb{R}^{n \times m}`.
+    :math:`\mathrm{Lip}(g_k) \le \mathrm{Lip}(\sigma) \|W_1^{(k)}\|_2 \|W_2^{(k)}\|_2`, and
+    :meth:`project` rescales both matrices by the same factor so that this bound, computed from
+    the spectral norms (largest eigenvalues of the Gram matrices,
+    :mod:`invlin.models._spectral_numba`) inflated by their rounding-error bound, is at most L.
+    The bound is therefore rigorous, not a power-iteration estimate (which approaches the norm
+    from below). With L < 1 every block is invertible by the Banach fixed-point theorem and
+    :math:`\det(I + J_{g_k}) > 0`.
+
     The soft clip of sharpness :math:`\beta = 8`
     (``invlin.models._iresnet_numba.SOFTCLIP_SHARPNESS``) is
 
@@ -70,13 +78,6 @@ class IResNet(InvertibleModel):
     the identity on :math:`|h| < 1` up to :math:`O(e^{-\beta(1 - |h|)})` and :math:`\pm 1`
     outside: one unit with :math:`W_1 = 1/r`, :math:`W_2 = L r` gives
     :math:`g(x) \approx L\,\mathrm{clip}(x, -r, r)`.
-    :math:`\mathrm{Lip}(g_k) \le \mathrm{Lip}(\sigma) \|W_1^{(k)}\|_2 \|W_2^{(k)}\|_2`, and
-    :meth:`project` rescales both matrices by the same factor so that this bound, computed from
-    the spectral norms (largest eigenvalues of the Gram matrices,
-    :mod:`invlin.models._spectral_numba`) inflated by their rounding-error bound, is at most L.
-    The bound is therefore rigorous, not a power-iteration estimate (which approaches the norm
-    from below). With L < 1 every block is invertible by the Banach fixed-point theorem and
-    :math:`\det(I + J_{g_k}) > 0`.
 
     Flat parameter layout (``get_parameters``): grouped by kind, then by block, row-major:
     ``[W1 (B, m, n), b1 (B, m), W2 (B, n, m), b2 (B, n)]``, in total
