@@ -15,8 +15,20 @@ except ImportError:  # pragma: no cover - exercised only where torch is absent
                       'pip install "invlin[torch]"  (or: pip install torch)') from None
 
 from invlin._validation import positive_int, positive_scalar
+from invlin.models._iresnet_numba import SOFTCLIP_SHARPNESS
 
-_ACTIVATIONS = {"tanh": torch.tanh, "softplus": torch.nn.functional.softplus}
+
+def _softclip(h):
+    """The soft clip of :class:`invlin.models.IResNet` (softplus by ``logaddexp``: exact, unlike
+    ``torch.nn.functional.softplus``, which is linear beyond its threshold)."""
+    zero = torch.zeros_like(h)
+    beta = SOFTCLIP_SHARPNESS
+    return (torch.logaddexp(zero, beta * (h + 1.0)) - torch.logaddexp(zero, beta * (h - 1.0))) \
+        / beta - 1.0
+
+
+_ACTIVATIONS = {"tanh": torch.tanh, "softplus": torch.nn.functional.softplus,
+                "softclip": _softclip}
 
 
 class TorchIResNet(torch.nn.Module):
@@ -33,7 +45,7 @@ class TorchIResNet(torch.nn.Module):
         n, B and the hidden width m.
     lipschitz : float, default 0.9
         Bound L in (0, 1) on Lip(g_k), enforced by :meth:`project`.
-    activation : {"tanh", "softplus"}
+    activation : {"tanh", "softplus", "softclip"}
     """
 
     def __init__(self, dim: int, blocks: int, width: int, *, lipschitz: float = 0.9,

@@ -42,6 +42,7 @@ from invlin._kernels.team import claim
 
 TANH = 0
 SOFTPLUS = 1
+SOFTCLIP = 2
 
 REG_NONE = 0
 REG_LOGDET = 1
@@ -166,6 +167,55 @@ def _softplus(hr):
     return math.log1p(e), s, s * (1.0 - s)
 
 
+# The soft clip's sharpness beta and its constants E = e^beta, E - 1, 2 sinh(beta) = E - 1/E and
+# 2 cosh(beta) = E + 1/E (docs/sparsity.md, "Sample-trained networks with slope bounds", gives
+# the reason for beta = 8: on |h| <= 1/2 the slope is within e^(-beta/2) = 1.8% of 1, so a
+# unit holds a block slope of 1 + L on an interval, while the corners at h = +-1 stay about
+# 1/beta wide, so that the sample gradient of the divergence term still sees them).
+SOFTCLIP_SHARPNESS = 8.0
+_SOFTCLIP_E = math.exp(SOFTCLIP_SHARPNESS)
+_SOFTCLIP_E_MINUS_1 = math.expm1(SOFTCLIP_SHARPNESS)
+_SOFTCLIP_TWO_SINH = 2.0 * math.sinh(SOFTCLIP_SHARPNESS)
+_SOFTCLIP_TWO_COSH = 2.0 * math.cosh(SOFTCLIP_SHARPNESS)
+
+
+@kernel
+def _softclip(hr):
+    r"""(soft clip, its first and second derivative) at hr, without overflow or cancellation.
+
+    The soft clip of sharpness :math:`\beta` (``SOFTCLIP_SHARPNESS``) is the smooth
+    clipped identity
+
+    .. math:: \sigma(h) = \frac{\mathrm{softplus}(\beta(h + 1))
+              - \mathrm{softplus}(\beta(h - 1))}{\beta} - 1,
+              \qquad \sigma'(h) = \frac{\sinh\beta}{\cosh\beta + \cosh\beta h}.
+
+    It is odd; with :math:`w = e^{-\beta|h|} \in (0, 1]`, :math:`E = e^\beta` and
+    :math:`D = 1 + w (2\cosh\beta + w)`,
+
+    .. math:: |\sigma(h)| = \frac{1}{\beta}
+              \operatorname{log1p}\frac{(E - 1)(1 - w)}{1 + E w}, \quad
+              \sigma'(h) = \frac{2 \sinh(\beta)\, w}{D}, \quad
+              \sigma''(h) = -\operatorname{sign}(h)\, \beta\, \sigma'(h)
+              \frac{(1 - w)(1 + w)}{D}.
+
+    1 - w = -expm1(-beta |h|) is computed directly, so nothing cancels: every term is a sum of
+    non-negative numbers, and w underflows to 0 far out, where sigma = +-1 and sigma' =
+    sigma'' = 0 are the limits.
+    """
+    x = abs(hr)
+    w = math.exp(-SOFTCLIP_SHARPNESS * x)
+    one_minus_w = -math.expm1(-SOFTCLIP_SHARPNESS * x)
+    value = math.log1p(_SOFTCLIP_E_MINUS_1 * one_minus_w / (1.0 + _SOFTCLIP_E * w))
+    value /= SOFTCLIP_SHARPNESS
+    denominator = 1.0 + w * (_SOFTCLIP_TWO_COSH + w)
+    d1 = _SOFTCLIP_TWO_SINH * w / denominator
+    d2 = SOFTCLIP_SHARPNESS * d1 * (one_minus_w * (1.0 + w)) / denominator
+    if hr < 0.0:
+        return -value, d1, d2
+    return value, d1, -d2
+
+
 @kernel
 def _activate(h, act, a, d1, d2):
     """Fill a = act(h), d1 = act'(h), d2 = act''(h).
@@ -179,6 +229,9 @@ def _activate(h, act, a, d1, d2):
             a[r] = t
             d1[r] = d
             d2[r] = -2.0 * t * d
+    elif act == SOFTCLIP:
+        for r in range(h.shape[0]):
+            a[r], d1[r], d2[r] = _softclip(h[r])
     else:
         for r in range(h.shape[0]):
             a[r], d1[r], d2[r] = _softplus(h[r])
@@ -512,6 +565,10 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, claims,
                                 ak[r, s] = th
                                 d1k[r, s] = d
                                 d2k[r, s] = -2.0 * th * d
+                        elif act == SOFTCLIP:
+                            for s in range(S):
+                                ak[r, s], d1k[r, s], d2k[r, s] = _softclip(
+                                    (bk + w0 * xk[0, s]) + w1 * xk[1, s])
                         else:
                             for s in range(S):
                                 ak[r, s], d1k[r, s], d2k[r, s] = _softplus(
@@ -550,6 +607,9 @@ def _objective_chunks(W1T, b1, W2, b2, act, mode, c, x, t, M, data_kind, claims,
                             ak[r, s] = th
                             d1k[r, s] = d
                             d2k[r, s] = -2.0 * th * d
+                    elif act == SOFTCLIP:
+                        for s in range(S):
+                            ak[r, s], d1k[r, s], d2k[r, s] = _softclip(h[s])
                     else:
                         for s in range(S):
                             ak[r, s], d1k[r, s], d2k[r, s] = _softplus(h[s])

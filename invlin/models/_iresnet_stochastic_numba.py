@@ -37,9 +37,11 @@ import numpy as np
 
 from invlin._kernels.jit import kernel
 from invlin._kernels.team import claim, over_claimed
+from invlin.models._iresnet_numba import _softclip
 
 # the kernel-interface constants of the IResNet class (plain integers)
 TANH = 0
+SOFTCLIP = 2
 DIVERGENCE = 0
 LOGDET = 1
 
@@ -59,11 +61,14 @@ def n_chunks(n_points):
 
 @kernel
 def _activation(hr, act):
-    """(act, act', act'') at hr for tanh (act 0) or softplus (act 1), without overflow."""
+    """(act, act', act'') at hr for tanh (act 0), softplus (act 1) or the soft clip (act 2,
+    :func:`invlin.models._iresnet_numba._softclip`), without overflow."""
     if act == TANH:
         t = math.tanh(hr)
         d = 1.0 - t * t
         return t, d, -2.0 * t * d
+    if act == SOFTCLIP:
+        return _softclip(hr)
     if hr >= 0.0:
         e = math.exp(-hr)
         s = 1.0 / (1.0 + e)

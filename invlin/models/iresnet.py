@@ -16,9 +16,11 @@ from invlin.models import _iresnet_stochastic_numba as _stochastic_kernels
 from invlin.models._spectral_numba import block_bounds, rescale_blocks
 from invlin.models.base import InvertibleModel
 
-_ACTIVATIONS = {"tanh": _kernels.TANH, "softplus": _kernels.SOFTPLUS}
-# Lipschitz constants of the activations: sup |tanh'| = 1, sup |softplus'| = sup sigmoid = 1.
-_ACTIVATION_LIPSCHITZ = {"tanh": 1.0, "softplus": 1.0}
+_ACTIVATIONS = {"tanh": _kernels.TANH, "softplus": _kernels.SOFTPLUS,
+                "softclip": _kernels.SOFTCLIP}
+# Lipschitz constants of the activations: sup |tanh'| = 1, sup |softplus'| = sup sigmoid = 1,
+# sup |softclip'| = softclip'(0) = tanh(beta / 2) < 1 (bounded by 1, which is safe).
+_ACTIVATION_LIPSCHITZ = {"tanh": 1.0, "softplus": 1.0, "softclip": 1.0}
 _REGULARISERS = {"logdet": _kernels.REG_LOGDET, "divergence": _kernels.REG_DIVERGENCE}
 
 
@@ -44,8 +46,10 @@ class IResNet(InvertibleModel):
         Hidden width m of every block.
     lipschitz : float, default 0.9
         Bound L in (0, 1) on the Lipschitz constant of every residual branch g_k.
-    activation : {"tanh", "softplus"}, default "tanh"
-        Smooth activation (both are 1-Lipschitz and three times differentiable).
+    activation : {"tanh", "softplus", "softclip"}, default "tanh"
+        Smooth activation (all are 1-Lipschitz and infinitely differentiable). ``"softclip"``
+        is a smooth clipped identity (see Notes): a unit of it holds the slope of its block at
+        1 + L on an interval, which tanh cannot (its slope reaches 1 + L only at a point).
     rng : numpy.random.Generator or int
         Generator (or seed for ``numpy.random.default_rng``) of the initial weights.
 
@@ -63,6 +67,17 @@ class IResNet(InvertibleModel):
     The bound is therefore rigorous, not a power-iteration estimate (which approaches the norm
     from below). With L < 1 every block is invertible by the Banach fixed-point theorem and
     :math:`\det(I + J_{g_k}) > 0`.
+
+    The soft clip of sharpness :math:`\beta = 8`
+    (``invlin.models._iresnet_numba.SOFTCLIP_SHARPNESS``) is
+
+    .. math:: \sigma(h) = \frac{\mathrm{softplus}(\beta(h + 1))
+              - \mathrm{softplus}(\beta(h - 1))}{\beta} - 1, \qquad
+              \sigma'(h) = \frac{\sinh\beta}{\cosh\beta + \cosh\beta h} \in (0, 1),
+
+    the identity on :math:`|h| < 1` up to :math:`O(e^{-\beta(1 - |h|)})` and :math:`\pm 1`
+    outside: one unit with :math:`W_1 = 1/r`, :math:`W_2 = L r` gives
+    :math:`g(x) \approx L\,\mathrm{clip}(x, -r, r)`.
 
     Flat parameter layout (``get_parameters``): grouped by kind, then by block, row-major:
     ``[W1 (B, m, n), b1 (B, m), W2 (B, n, m), b2 (B, n)]``, in total

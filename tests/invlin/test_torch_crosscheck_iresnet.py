@@ -55,7 +55,7 @@ def _torch_objective(model, loss, samples, problem):
     return float(value.detach()), module.flat_gradient()
 
 
-@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+@pytest.mark.parametrize("activation", ["tanh", "softplus", "softclip"])
 @pytest.mark.parametrize(("name", "form"), LOSS_FORMS)
 def test_objective_matches_torch_autograd(name, form, activation):
     problem = _problem()

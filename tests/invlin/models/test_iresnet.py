@@ -14,6 +14,11 @@ from invlin.models.iresnet import IResNet
 EPS = np.finfo(np.float64).eps
 
 
+def _softclip_reference(h, beta=kernels.SOFTCLIP_SHARPNESS):
+    """The soft clip's definition (a difference of softplus terms), with NumPy."""
+    return (np.logaddexp(0.0, beta * (h + 1)) - np.logaddexp(0.0, beta * (h - 1))) / beta - 1
+
+
 def _reference_forward(model, x):
     """phi written directly from the documented flat layout with NumPy."""
     B, m, n = model.blocks, model.width, model.dim
@@ -22,13 +27,14 @@ def _reference_forward(model, x):
     b1 = theta[B * m * n: B * m * n + B * m].reshape(B, m)
     W2 = theta[B * m * n + B * m: 2 * B * m * n + B * m].reshape(B, n, m)
     b2 = theta[2 * B * m * n + B * m:].reshape(B, n)
-    act = np.tanh if model.activation == "tanh" else (lambda h: np.logaddexp(0.0, h))
+    act = {"tanh": np.tanh, "softplus": lambda h: np.logaddexp(0.0, h),
+           "softclip": _softclip_reference}[model.activation]
     for k in range(B):
         x = x + act(x @ W1[k].T + b1[k]) @ W2[k].T + b2[k]
     return x
 
 
-@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+@pytest.mark.parametrize("activation", ["tanh", "softplus", "softclip"])
 def test_forward_follows_the_documented_layout(activation):
     model = IResNet(3, 3, 7, activation=activation, rng=0)
     assert model.n_parameters == 3 * (2 * 7 * 3 + 7 + 3)
@@ -67,6 +73,61 @@ def test_softplus_kernel_derivatives():
     np.testing.assert_allclose(a, np.logaddexp(0.0, h), rtol=4 * EPS, atol=1e-300)
     np.testing.assert_allclose(d1, sig, rtol=8 * EPS, atol=1e-300)
     np.testing.assert_allclose(d2, sig * (1 - sig), rtol=1e-14, atol=1e-300)
+
+
+def _softclip_kernel(h):
+    a, d1, d2 = (np.empty_like(h) for _ in range(3))
+    kernels._activate(h, kernels.SOFTCLIP, a, d1, d2)
+    return a, d1, d2
+
+
+def test_softclip_kernel_values_and_derivatives():
+    beta = kernels.SOFTCLIP_SHARPNESS
+    h = np.linspace(-6, 6, 12001)
+    a, d1, d2 = _softclip_kernel(h)
+    # the definition (softplus terms of size up to 56 whose difference is divided by beta = 8):
+    # a few ulp of those terms, 1e-14 absolute
+    np.testing.assert_allclose(a, _softclip_reference(h), rtol=0, atol=1e-14)
+    # sigma' = sig(beta (h + 1)) - sig(beta (h - 1)) and sigma'' = beta (sig' - sig') with the
+    # logistic sig(t) = (1 + tanh(t / 2)) / 2 by NumPy: O(1) and O(beta) terms, a few ulp of them
+    sig = lambda t: 0.5 * (1 + np.tanh(t / 2))  # noqa: E731
+    dsig = lambda t: beta * sig(t) * (1 - sig(t))  # noqa: E731
+    np.testing.assert_allclose(d1, sig(beta * (h + 1)) - sig(beta * (h - 1)), rtol=0,
+                               atol=4 * EPS)
+    np.testing.assert_allclose(d2, dsig(beta * (h + 1)) - dsig(beta * (h - 1)), rtol=0,
+                               atol=8 * beta * EPS)
+    # central differences of the kernel itself (step 1e-6: truncation h^2 |f'''| / 6 below
+    # 1e-12 beta^2, rounding eps / 1e-6 ~ 2e-10; 1e-8 bounds both)
+    step = 1e-6
+    hs = np.linspace(-3, 3, 601)
+    plus, minus, centre = _softclip_kernel(hs + step), _softclip_kernel(hs - step), \
+        _softclip_kernel(hs)
+    np.testing.assert_allclose((plus[0] - minus[0]) / (2 * step), centre[1], rtol=0, atol=1e-8)
+    np.testing.assert_allclose((plus[1] - minus[1]) / (2 * step), centre[2], rtol=0, atol=1e-8)
+    # odd; relatively accurate near 0, where sigma(h) = tanh(beta / 2) h + O(h^3); 1-Lipschitz,
+    # its largest slope tanh(beta / 2) at 0
+    positive = np.geomspace(1e-3, 6.0, 1001)
+    np.testing.assert_array_equal(_softclip_kernel(-positive)[0], -_softclip_kernel(positive)[0])
+    tiny = np.array([1e-300, 1e-17, 1e-8])
+    np.testing.assert_allclose(_softclip_kernel(tiny)[0], np.tanh(beta / 2) * tiny, rtol=1e-15)
+    assert d1.max() == pytest.approx(np.tanh(beta / 2), rel=4 * EPS)
+    assert np.all(d1 > 0) and np.all(d1 <= 1)
+    # far out, no overflow and no NaN: the limits +-1, 0, 0
+    # (at |h| = 50, sigma' = 2 sinh(beta) e^(-50 beta) (1 + O(e^(-42 beta))), without underflow)
+    out = _softclip_kernel(np.array([50.0, -50.0]))
+    np.testing.assert_allclose(out[1], -np.expm1(-2 * beta) * np.exp(-49 * beta), rtol=1e-14)
+    np.testing.assert_allclose(out[2], [-beta, beta] * out[1], rtol=1e-14)
+    far = np.array([800.0, -1e300, 1e300, np.inf, -np.inf])
+    af, df, ddf = _softclip_kernel(far)
+    np.testing.assert_array_equal(af, np.sign(far))
+    np.testing.assert_array_equal(df, 0.0)
+    np.testing.assert_array_equal(ddf, 0.0)
+    assert all(np.isnan(out[0]) for out in _softclip_kernel(np.array([np.nan])))
+    # what it is for: on |h| <= 1/2 its slope stays above 1 - e^(-beta / 2) (so a unit holds its
+    # block's slope on an interval); negative control: tanh's drops to 0.79 there
+    inner = np.abs(h) <= 0.5
+    assert d1[inner].min() >= 1 - np.exp(-beta / 2)
+    assert not (1 - np.tanh(0.5) ** 2) >= 1 - np.exp(-beta / 2)
 
 
 def test_parameters_round_trip_and_validation():
@@ -154,7 +215,7 @@ def test_lipschitz_bounds_the_residual_branch():
     assert ratio.max() <= model.lipschitz()
 
 
-@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+@pytest.mark.parametrize("activation", ["tanh", "softplus", "softclip"])
 def test_jacobian_matches_finite_differences(activation):
     model = IResNet(3, 3, 6, activation=activation, rng=7)
     x = np.random.default_rng(8).standard_normal((5, 3))

@@ -27,7 +27,7 @@ LOSS_FORMS = [(name, form) for name in LOSSES for form in FORMS
               if not (name == "reconstruction" and form == "z-weighted")]
 
 
-@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+@pytest.mark.parametrize("activation", ["tanh", "softplus", "softclip"])
 @pytest.mark.parametrize(("name", "form"), LOSS_FORMS)
 def test_gradient_matches_central_differences(name, form, activation):
     problem = cases.bimodal_problem()
@@ -113,7 +113,7 @@ def test_objective_rejects_bad_input():
         model._reconstruction_objective(x, np.zeros((4, 2)))
 
 
-@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+@pytest.mark.parametrize("activation", ["tanh", "softplus", "softclip"])
 @pytest.mark.parametrize("regulariser", [None, "logdet", "divergence"])
 def test_objective_gradient_in_dimension_three(regulariser, activation):
     # the objective kernel loops over the dimension generically; the losses above are 2-D, so
@@ -158,7 +158,7 @@ def _embedded_in_three_dimensions(model2):
     return model3, embedded
 
 
-@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+@pytest.mark.parametrize("activation", ["tanh", "softplus", "softclip"])
 @pytest.mark.parametrize("regulariser", [None, "logdet", "divergence"])
 def test_two_dimensional_loops_agree_with_the_general_ones(regulariser, activation):
     # the objective kernel writes out the loops over the samples for n = 2; the same network

@@ -172,7 +172,7 @@ def _dense_estimate(model, x, regulariser, probes, coefs):
     return est
 
 
-@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+@pytest.mark.parametrize("activation", ["tanh", "softplus", "softclip"])
 @pytest.mark.parametrize(("regulariser", "estimator"), [
     ("divergence", Hutchinson(probes=3, distribution="gaussian")),
     ("logdet", Hutchinson(probes=3, terms=2, roulette=0.5)),

@@ -149,7 +149,7 @@ def test_nonfinite_check_fails_when_a_nan_is_dropped():
 
 
 @pytest.mark.parametrize("driver", ["serial", "parallel"])
-@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+@pytest.mark.parametrize("activation", ["tanh", "softplus", "softclip"])
 @pytest.mark.parametrize("mode", [kernels.REG_NONE, kernels.REG_LOGDET, kernels.REG_DIVERGENCE])
 @pytest.mark.parametrize("use_metric", [False, True])
 def test_objective_kernel_propagates_nan_and_inf(driver, activation, mode, use_metric):
@@ -175,7 +175,7 @@ def test_adjoint_gradient_kernel_propagates_nan(driver):
         assert not np.all(np.isfinite(slot.sum(axis=0)))
 
 
-@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+@pytest.mark.parametrize("activation", ["tanh", "softplus", "softclip"])
 @pytest.mark.parametrize("which", range(4))
 def test_nan_in_a_weight_reaches_every_sample(which, activation):
     # W1T, b1 reach the samples through the activation (tanh(NaN) must be NaN), W2, b2 directly
