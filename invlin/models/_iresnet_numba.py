@@ -915,8 +915,9 @@ def _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_
     Fixed-point iteration y <- target - g_k(y) (a contraction with rate Lip(g_k) < 1) until the
     block residual |y + g_k(y) - target| <= block_tol; with ``newton`` it stops at
     ``newton_switch`` and polishes with Newton steps y <- y - J_k(y)^{-1} (y + g_k(y) - target).
-    Records the iterations per sample (summed over blocks) and whether every block met
-    block_tol.
+    A Newton step that does not reduce the residual is undone and replaced by a fixed-point
+    step, so the iteration converges for any switch (the fixed-point steps contract). Records
+    the iterations per sample (summed over blocks) and whether every block met block_tol.
     """
     B, n, m = W1T.shape
     h = np.empty(m)
@@ -927,6 +928,7 @@ def _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_
     target = np.empty(n)
     y = np.empty(n)
     e = np.empty(n)
+    e_before = np.empty(n)
     step = np.empty(n)
     J = np.empty((n, n))
     Jinv = np.empty((n, n))
@@ -960,9 +962,18 @@ def _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_
                         step[i] = acc
                     for i in range(n):
                         y[i] -= step[i]
+                        e_before[i] = e[i]
                     it += 1
                     _residual_map(W1T[k], b1[k], W2[k], b2[k], y, target, act, h, a, d1, d2, e)
-                    norm = _norm(e)
+                    new_norm = _norm(e)
+                    if new_norm >= norm:
+                        # no progress (outside Newton's region): a fixed-point step instead
+                        for i in range(n):
+                            y[i] += step[i] - e_before[i]
+                        _residual_map(W1T[k], b1[k], W2[k], b2[k], y, target, act, h, a, d1, d2,
+                                      e)
+                        new_norm = _norm(e)
+                    norm = new_norm
             if norm > block_tol:
                 ok[s] = False
             iters[s] += it

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from invlin.errors import InversionError
 from invlin.inversion import InversionResult
+from invlin.models import _iresnet_drivers as drivers
 from invlin.models import _iresnet_numba as kernels
 from invlin.models.base import InvertibleModel
 from invlin.models.iresnet import IResNet
@@ -291,6 +292,45 @@ def test_newton_needs_fewer_iterations():
     polished = model.inverse(u, newton=True, return_info=True)
     assert polished.iterations < plain.iterations
     assert polished.residual.max() <= 1e-12
+
+
+def _safeguarded_newton_1d(t, tol, switch):
+    """Iterations of the block inverse of phi(y) = y - 0.99 tanh(y) (the kernel's scheme,
+    written out independently): fixed-point steps down to ``switch``, then Newton steps, a step
+    without progress replaced by a fixed-point step."""
+    y, it = t, 0
+    e = y - 0.99 * np.tanh(y) - t
+    while abs(e) > switch:
+        y, it = y - e, it + 1
+        e = y - 0.99 * np.tanh(y) - t
+    while abs(e) > tol:
+        step = e / (1.0 - 0.99 / np.cosh(y) ** 2)
+        y, it = y - step, it + 1
+        new = y - 0.99 * np.tanh(y) - t
+        if abs(new) >= abs(e):
+            y = y + step - e
+            new = y - 0.99 * np.tanh(y) - t
+        e = new
+    return it, y
+
+
+def test_a_newton_step_without_progress_falls_back_to_a_fixed_point_step():
+    # One 1-D block g(y) = -0.99 tanh(y): phi(y) = y - 0.99 tanh y has slope 0.01 at 0, so a
+    # Newton step from near 0 overshoots (from y = 0.05 it raises the residual). The kernel must
+    # take the fixed-point step instead: the same iterations as the scheme written out above
+    # (12 at t = 0.05, where plain Newton takes 8; 6 against 5 at t = +-0.5), and converge.
+    W1T, b1 = np.ones((1, 1, 1)), np.zeros((1, 1))
+    W2, b2 = np.full((1, 1, 1), -0.99), np.zeros((1, 1))
+    targets = [0.5, -0.5, 0.05, 3.0]
+    switch, tol = 1e3, 1e-13  # Newton from the first iterate
+    x, iterations, ok = drivers.inverse_serial(W1T, b1, W2, b2, kernels.TANH,
+                                               np.array(targets)[:, None], tol, 1000, True,
+                                               switch)
+    assert ok.all()
+    expected = [_safeguarded_newton_1d(t, tol, switch) for t in targets]
+    assert list(iterations) == [it for it, _ in expected]
+    # the same root to rounding: |phi'| >= 0.01, a residual of 1e-13 moves y by <= 1e-11
+    np.testing.assert_allclose(x[:, 0], [y for _, y in expected], atol=1e-11)
 
 
 def test_inverse_reports_non_convergence():
