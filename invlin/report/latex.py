@@ -18,10 +18,10 @@ import base64
 import functools
 import hashlib
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from invlin._atomic import atomic_write_bytes
 
 
 def _clean(latex: str) -> str:
@@ -101,20 +101,13 @@ def cached_png(latex: str, *, fontsize: int = 13) -> bytes | None:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory (concurrent
-    reports never read a partial file); an unwritable cache is skipped silently (the formula
-    is rendered again next time)."""
+    """:func:`invlin._atomic.atomic_write_bytes` (concurrent reports never read a partial
+    file); an unwritable cache is skipped silently (the formula is rendered again next time)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+        atomic_write_bytes(path, data)
     except OSError:
         return
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temp, path)
-    except OSError:
-        Path(temp).unlink(missing_ok=True)
 
 
 @functools.lru_cache(maxsize=None)

@@ -35,10 +35,11 @@ import pickle
 import platform
 import shutil
 import sys
-import tempfile
 import warnings
 from functools import lru_cache
 from pathlib import Path
+
+from invlin._atomic import atomic_write_bytes
 
 #: Environment variable that overrides the cache's root directory.
 CACHE_DIR_VARIABLE = "INVLIN_CACHE_DIR"
@@ -164,21 +165,12 @@ class DerivationCache:
         return entry
 
     def _write(self, path: Path, entry) -> None:
-        """Pickle ``entry`` to ``path`` atomically (temporary file in the same directory, then
-        ``os.replace``)."""
+        """Pickle ``entry`` to ``path`` atomically (:func:`invlin._atomic.atomic_write_bytes`)."""
         new_key = not self.directory.exists()
         path.parent.mkdir(parents=True, exist_ok=True)
         if new_key:
             self._prune()
-        handle, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp",
-                                        dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                pickle.dump(entry, file, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        atomic_write_bytes(path, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
         os.utime(self.directory)  # marks the key as recently used (for _prune)
 
     def store_or_warn(self, claim) -> bool:
