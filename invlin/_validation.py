@@ -37,6 +37,14 @@ def as_points(value, name: str, dim: int) -> tuple[np.ndarray, bool]:
     raise ValueError(f"{name} must have shape (N, {dim}) or ({dim},), got shape {array.shape}")
 
 
+def finite_scalar(value, name: str) -> float:
+    """Return ``value`` as a float, requiring one finite real number (a 0-d array counts)."""
+    array = as_float_array(value, name)
+    if array.ndim != 0:
+        raise ValueError(f"{name} must be a scalar, got shape {array.shape}")
+    return float(array)
+
+
 def positive_scalar(value, name: str) -> float:
     """Return ``value`` as a float, requiring it to be real, finite and strictly positive."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

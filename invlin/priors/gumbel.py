@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
+from invlin._validation import finite_scalar, positive_int, positive_scalar, require_generator
 from invlin._linalg import as_unit_vector
 from invlin.priors.base import Prior
 
@@ -48,10 +48,7 @@ class Gumbel(Prior):
     dim = 1
 
     def __init__(self, location, scale):
-        location = as_float_array(location, "location")
-        if location.ndim != 0:
-            raise ValueError(f"location must be a scalar, got shape {location.shape}")
-        self._location = float(location)
+        self._location = finite_scalar(location, "location")
         self._scale = positive_scalar(scale, "scale")
 
     def __repr__(self) -> str:

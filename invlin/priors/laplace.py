@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
+from invlin._validation import finite_scalar, positive_int, positive_scalar, require_generator
 from invlin.priors._laplace import laplace_map, laplace_posterior_mean
 from invlin._linalg import as_unit_vector
 from invlin.priors.base import Prior
@@ -48,10 +48,7 @@ class Laplace(Prior):
     dim = 1
 
     def __init__(self, loc, scale):
-        loc = as_float_array(loc, "loc")
-        if loc.ndim != 0:
-            raise ValueError(f"loc must be a scalar, got shape {loc.shape}")
-        self._loc = float(loc)
+        self._loc = finite_scalar(loc, "loc")
         self._scale = positive_scalar(scale, "scale")
 
     def __repr__(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln, stdtr
 
-from invlin._validation import as_float_array, positive_int, positive_scalar, require_generator
+from invlin._validation import finite_scalar, positive_int, positive_scalar, require_generator
 from invlin._linalg import as_unit_vector
 from invlin.priors.base import Prior
 
@@ -45,10 +45,7 @@ class StudentT(Prior):
 
     def __init__(self, nu, loc=0.0, scale=1.0):
         self._nu = positive_scalar(nu, "nu")
-        loc = as_float_array(loc, "loc")
-        if loc.ndim != 0:
-            raise ValueError(f"loc must be a scalar, got shape {loc.shape}")
-        self._loc = float(loc)
+        self._loc = finite_scalar(loc, "loc")
         self._scale = positive_scalar(scale, "scale")
         nu = self._nu
         self._log_norm = (gammaln(0.5 * (nu + 1.0)) - gammaln(0.5 * nu)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from invlin._validation import finite_scalar
 from invlin.errors import NotInjectiveError
 from invlin.estimators import data_score, map_estimate, posterior_mean, tweedie_residual
 from invlin.priors import Gaussian, GaussianMixture, LogisticProduct
@@ -172,3 +173,19 @@ def test_logistic_quadrature_dimension_limit():
     problem = LinearInverseProblem(A, 0.5, LogisticProduct(np.ones(4)))
     with pytest.raises(NotImplementedError, match="dimension <= 3"):
         posterior_mean(problem, np.zeros(4))
+
+
+@pytest.mark.parametrize("value", [0.5, -2, np.float64(3.0), np.array(1.5)])
+def test_finite_scalar_accepts_one_real_number(value):
+    assert finite_scalar(value, "loc") == float(value)
+
+
+@pytest.mark.parametrize("value, error, match", [
+    ([1.0, 2.0], ValueError, "loc must be a scalar, got shape"),
+    (np.nan, ValueError, "finite"),
+    (np.inf, ValueError, "finite"),
+    ("a", TypeError, "convertible"),
+])
+def test_finite_scalar_rejects(value, error, match):
+    with pytest.raises(error, match=match):
+        finite_scalar(value, "loc")
