@@ -60,16 +60,19 @@ def population_value_and_grad(model, problem, loss) -> tuple[float, np.ndarray]:
     :math:`\partial/\partial b = -2 P^T m_e`, and
     :math:`\partial/\partial K = -P^T (\partial/\partial P) P^T`.
     """
-    return AffinePopulation(problem, loss).value_and_grad(model)
+    return AffinePopulation(model, problem, loss).value_and_grad()
 
 
 class AffinePopulation:
-    """The exact expected loss of :func:`population_value_and_grad` for one (problem, loss):
-    the prior's moments and the data's covariance are computed once, for the many evaluations
-    of a training run (:func:`invlin.training.train` with ``population=True``).
+    """The exact expected loss of :func:`population_value_and_grad` for one (model, problem,
+    loss): the inputs are checked and the prior's moments and the data's covariance computed
+    once, for the many evaluations of a training run (:func:`invlin.training.train` with
+    ``population=True``).
 
     Parameters
     ----------
+    model : Linear or DiagonalLinear
+        Evaluated at its parameters at each call of :meth:`value_and_grad`.
     problem : LinearInverseProblem
         With a single-component Gaussian prior.
     loss : Loss or str
@@ -77,19 +80,25 @@ class AffinePopulation:
     Raises
     ------
     TypeError
-        If the prior is not Gaussian.
+        If the model is not affine or the prior is not Gaussian.
     """
 
-    def __init__(self, problem, loss):
+    def __init__(self, model, problem, loss):
         if isinstance(loss, str):
             loss = Loss(loss)
+        if not (hasattr(model, "_affine") and hasattr(model, "_affine_gradient")):
+            raise TypeError(
+                f"population losses are closed-form only for affine models (Linear, "
+                f"DiagonalLinear); got {type(model).__name__}"
+            )
         components = problem.prior.gaussian_components()
         if components is None or components.weights.shape[0] != 1:
             raise TypeError(
                 f"population losses need a Gaussian prior (closed-form moments); got "
                 f"{type(problem.prior).__name__}"
             )
-        self.problem, self.loss = problem, loss
+        loss.check_compatible(model, problem)
+        self.model, self.problem, self.loss = model, problem, loss
         self._mu = np.asarray(components.means[0], dtype=np.float64)
         self._sigma = np.asarray(components.covs[0], dtype=np.float64)
         self._delta2 = float(problem.delta) ** 2
@@ -98,24 +107,10 @@ class AffinePopulation:
         self._weight = (loss.resolved_weight(problem) if loss.regulariser is not None
                         else None)
         self._metric = loss.metric(problem)
-        self._checked: set = set()
 
-    def value_and_grad(self, model) -> tuple[float, np.ndarray]:
-        """(value, gradient) at the model's parameters (see :func:`population_value_and_grad`).
-
-        Raises
-        ------
-        TypeError
-            If the model is not affine.
-        """
-        if id(model) not in self._checked:
-            if not (hasattr(model, "_affine") and hasattr(model, "_affine_gradient")):
-                raise TypeError(
-                    f"population losses are closed-form only for affine models (Linear, "
-                    f"DiagonalLinear); got {type(model).__name__}"
-                )
-            self.loss.check_compatible(model, self.problem)
-            self._checked.add(id(model))
+    def value_and_grad(self) -> tuple[float, np.ndarray]:
+        """(value, gradient) at the model's current parameters."""
+        model = self.model
         loss = self.loss
         mu, sigma, delta2 = self._mu, self._sigma, self._delta2
         b_op, c_op = self._b_op, self._c_op

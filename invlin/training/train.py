@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
@@ -80,7 +79,7 @@ def _population_objective(model, problem, loss_obj, population):
     quadrature = _population_quadrature(model, problem, loss_obj, population)
     if quadrature is not None:
         return lambda: quadrature.value_and_grad(model)
-    return partial(AffinePopulation(problem, loss_obj).value_and_grad, model)
+    return AffinePopulation(model, problem, loss_obj).value_and_grad
 
 
 def train(model, problem, loss: str, *, form: str = "z", weight: float | None = None,
