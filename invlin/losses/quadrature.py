@@ -414,19 +414,18 @@ class PopulationQuadrature:
         optimum.
         """
         rule = self._rule
+        if hessian_is_constant(self.loss):  # computed once per knots
+            knots = np.asarray(model.knots)
+            if (self._constant_hessian is None
+                    or not np.array_equal(self._constant_hessian[0], knots)):
+                self._constant_hessian = (knots.copy(), design_hessian(model, rule.x, rule.w,
+                                                                       metric=self._metric))
+            return self._constant_hessian[1].copy()
         if self.loss.name == "reconstruction":
             g, _ = model._maps_inverse(rule.t, RECONSTRUCTION_TOL, RECONSTRUCTION_MAX_ITER)
             return design_hessian(model, g, rule.u * rule.moments[0], gauss_newton=True)
-        if self.loss.regulariser == "logdet":
-            return design_hessian(model, rule.x, rule.w, metric=self._metric,
-                                  logdet_weight=self._weight)
-        # data term and divergence only: the Hessian does not depend on the parameters (a
-        # model linear in them, a linear divergence term), so it is computed once per knots
-        knots = np.asarray(model.knots)
-        if self._constant_hessian is None or not np.array_equal(self._constant_hessian[0], knots):
-            self._constant_hessian = (knots.copy(), design_hessian(model, rule.x, rule.w,
-                                                                   metric=self._metric))
-        return self._constant_hessian[1].copy()
+        return design_hessian(model, rule.x, rule.w, metric=self._metric,
+                              logdet_weight=self._weight)
 
     def _evaluate(self, model, rule: _Rule):
         """(value, gradient, E[l^2]) on one rule."""
@@ -466,6 +465,14 @@ class PopulationQuadrature:
         fourth = float(np.sum(rule.u * (p0 * g**4 - 4 * p1 * g**3 + 6 * p2 * g**2
                                         - 4 * p3 * g + p4)))
         return value, grad, fourth
+
+
+def hessian_is_constant(loss) -> bool:
+    """Whether :func:`design_hessian` of ``loss`` is the same at every parameter vector of a
+    model linear in its parameters: the data term is quadratic and the divergence term linear
+    in them; the log-det term and reconstruction's Gauss-Newton matrix (taken at the
+    reconstructions) change with them."""
+    return loss.name != "reconstruction" and loss.regulariser != "logdet"
 
 
 def design_hessian(model, points, weights, *, metric=None, logdet_weight=None,

@@ -8,7 +8,7 @@ import scipy.optimize
 import scipy.special
 import scipy.stats
 
-from invlin.losses.quadrature import design_hessian
+from invlin.losses.quadrature import design_hessian, hessian_is_constant
 from invlin.models._diagonal import RECONSTRUCTION_MAX_ITER, RECONSTRUCTION_TOL
 from invlin.problem import Samples
 from invlin.progress import ProgressBar
@@ -98,16 +98,14 @@ def fit_spline_empirical(model, loss, samples, problem):
     def objective():
         return loss.value_and_grad(model, samples, problem)
 
-    if loss.name == "reconstruction" or loss.regulariser == "logdet":
-        def hessian():
-            return spline_sample_hessian(model, loss, samples, problem)
-    else:
-        # data term and divergence: the Hessian does not depend on the parameters (see
-        # PopulationQuadrature.hessian), so one evaluation serves every Newton step
+    if hessian_is_constant(loss):  # one evaluation serves every Newton step
         constant = spline_sample_hessian(model, loss, samples, problem)
 
         def hessian():
             return constant
+    else:
+        def hessian():
+            return spline_sample_hessian(model, loss, samples, problem)
 
     with ProgressBar(NEWTON_STEPS, f"fit {loss.name} on samples", enabled=False) as bar:
         _, norms, converged = minimise_newton(
