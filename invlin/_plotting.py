@@ -89,9 +89,8 @@ def anchor_legends(fig) -> bool:
             continue
         y = ax.transAxes.inverted().transform((0.0, bottom.y0))[1]
         anchor = (0.5, y - 0.02)
-        if legend.get_bbox_to_anchor() is None or not np.allclose(
-                legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted()).p0, anchor):
-            moved = True
+        current = legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted()).p0
+        moved = moved or not np.allclose(current, anchor)
         legend.set_bbox_to_anchor(anchor, transform=ax.transAxes)
     return moved
 
