@@ -122,22 +122,22 @@ def jacobian_parallel(W1T, b1, W2, b2, act, x, mode):
     return _jacobian(True, W1T, b1, W2, b2, act, x, mode)
 
 
-def _inverse(parallel, W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
+def _inverse(parallel, W1T, b1, W2, b2, act, u, block_tol, max_iter, newton):
     N = u.shape[0]
     out = np.empty(u.shape), np.zeros(N, dtype=np.int64), np.ones(N, dtype=np.bool_)
     _over_samples(parallel, N, lambda start, stop: _inverse_chunk(
-        W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch, start, stop, *out))
+        W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, start, stop, *out))
     return out
 
 
-def inverse_serial(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
+def inverse_serial(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton):
     """Preimages, iterations per sample and per-sample success (see the chunk)."""
-    return _inverse(False, W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch)
+    return _inverse(False, W1T, b1, W2, b2, act, u, block_tol, max_iter, newton)
 
 
-def inverse_parallel(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch):
+def inverse_parallel(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton):
     """:func:`inverse_serial` with chunks of samples on the team (bitwise the same)."""
-    return _inverse(True, W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, newton_switch)
+    return _inverse(True, W1T, b1, W2, b2, act, u, block_tol, max_iter, newton)
 
 
 def _hutchinson(parallel, W1T, b1, W2, b2, act, x, probes, order, mode):
