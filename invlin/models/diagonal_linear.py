@@ -100,6 +100,19 @@ class DiagonalLinear(DiagonalModel):
             return None
         return float(np.max(np.abs(self._gains - 1.0)))
 
+    def parameter_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Box (lower, upper) of the flat parameters: gains in [0, inf), or [1 - L, 1 + L] for
+        the constrained model; offsets free. A gain exactly 0 is on the box but not invertible:
+        box-constrained optimisers reject such a trial point (the loss is undefined there)."""
+        lower = np.full(self.n_parameters, -np.inf)
+        upper = np.full(self.n_parameters, np.inf)
+        if self.lipschitz_bound is None:
+            lower[: self.dim] = 0.0
+        else:
+            lower[: self.dim] = 1.0 - self.lipschitz_bound
+            upper[: self.dim] = 1.0 + self.lipschitz_bound
+        return lower, upper
+
     def is_invertible(self) -> bool:
         """Every gain k_j > 0 (and, when constrained, max_j |k_j - 1| < 1)."""
         return bool(np.all(self._gains > 0)) and super().is_invertible()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
-from invlin.errors import TrainingDivergedError
+from invlin.errors import NotInvertibleError, TrainingDivergedError
 
 __all__ = ["minimise_newton"]
 
@@ -16,6 +16,10 @@ MAX_HALVINGS = 60
 # (spline knots in the far tails, weight ~1e-6) keep a bounded step; 1e-12 relative changes the
 # Newton step in the well-determined directions by ~1e-12 relative.
 LEVENBERG = 1e-12
+# Near the minimiser the decrease a step promises (~|grad|^2 / H) falls below the rounding of
+# the loss value itself: a step is then also accepted if the value stays within this relative
+# rounding allowance (a few ulps) and the projected gradient norm decreases.
+ROUNDING = 8.0 * np.finfo(float).eps
 
 
 def minimise_newton(model, objective, hessian, *, steps: int, tol: float | None, bar,
@@ -51,9 +55,15 @@ def minimise_newton(model, objective, hessian, *, steps: int, tol: float | None,
     the free set (Cholesky; :math:`\lambda` = 1e-12 max diag H, raised tenfold until the
     factorisation succeeds) and the active variables take a gradient step; the step
     :math:`\theta(\alpha) = P(\theta + \alpha d)` is halved from :math:`\alpha = 1` until the
-    Armijo condition holds. Near a minimiser with inactive bounds this is Newton's method,
+    Armijo condition holds, or, once the promised decrease is below the value's rounding, until
+    the value stays within ``ROUNDING`` of its own and the projected gradient norm decreases (a
+    trial point where the loss is undefined, raising
+    :class:`~invlin.errors.NotInvertibleError` or a singular solve, counts as no decrease). Near a minimiser with inactive bounds this is Newton's method,
     quadratically convergent (one step for a quadratic loss such as the divergence loss of a
-    model linear in its parameters).
+    model linear in its parameters). It stops at ``tol``, after ``steps`` iterations, when no
+    step decreases the loss, or at the rounding floor: an accepted step that decreases neither
+    the loss nor the projected gradient norm (the gradient's own rounding error is reached,
+    and further steps only repeat it).
     """
     lower, upper = model.parameter_bounds()
     theta = model.get_parameters()
@@ -81,8 +91,15 @@ def minimise_newton(model, objective, hessian, *, steps: int, tol: float | None,
         for _ in range(MAX_HALVINGS):
             trial = np.clip(theta + alpha * direction, lower, upper)
             model.set_parameters(trial)
-            trial_value, trial_grad = objective()
-            if np.isfinite(trial_value) and trial_value <= value + ARMIJO * grad @ (trial - theta):
+            try:
+                trial_value, trial_grad = objective()
+            except (NotInvertibleError, LinAlgError):
+                # the trial left the loss's domain (a gain or slope at 0 on the box's edge)
+                trial_value = np.inf
+            if np.isfinite(trial_value) and (
+                    trial_value <= value + ARMIJO * grad @ (trial - theta)
+                    or (trial_value <= value + ROUNDING * abs(value)
+                        and projected_norm(trial, trial_grad) < norms[-1])):
                 break
             alpha *= 0.5
         else:
@@ -90,8 +107,12 @@ def minimise_newton(model, objective, hessian, *, steps: int, tol: float | None,
             return losses, norms, tol is None
         if not np.all(np.isfinite(trial_grad)):
             raise TrainingDivergedError(f"non-finite gradient (loss {trial_value})")
+        stalled = trial_value >= value
         theta, value, grad = trial, trial_value, trial_grad
         losses.append(value)
         norms.append(projected_norm(theta, grad))
         bar.update(postfix=f"loss {value:.12g} |grad| {norms[-1]:.2e}")
+        if stalled and norms[-1] >= norms[-2]:
+            # neither the loss nor the gradient decreases: the rounding floor
+            return losses, norms, tol is None or norms[-1] <= tol
     return losses, norms, tol is not None and norms[-1] <= tol

@@ -75,11 +75,13 @@ def _population_quadrature(model, problem, loss_obj, population):
 
 
 def _population_objective(model, problem, loss_obj, population):
-    """objective() -> (value, grad) of the exact expected loss (closed form or quadrature)."""
+    """objective() -> (value, grad) and hessian() -> (p, p) of the exact expected loss (closed
+    form or quadrature)."""
     quadrature = _population_quadrature(model, problem, loss_obj, population)
     if quadrature is not None:
-        return lambda: quadrature.value_and_grad(model)
-    return AffinePopulation(model, problem, loss_obj).value_and_grad
+        return (lambda: quadrature.value_and_grad(model)), (lambda: quadrature.hessian(model))
+    affine = AffinePopulation(model, problem, loss_obj)
+    return affine.value_and_grad, affine.hessian
 
 
 def train(model, problem, loss: str, *, form: str = "z", weight: float | None = None,
@@ -123,9 +125,11 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
         Only with ``population`` (a deterministic objective), within the box
         ``model.parameter_bounds()``; ``steps`` counts their iterations and ``learning_rate``
         is unused. "lbfgs": scipy's L-BFGS-B (:func:`invlin.training.lbfgs.minimise_lbfgs`).
-        "newton": projected Newton with the quadrature loss's exact Hessian (Gauss-Newton for
-        reconstruction), for models linear in their parameters such as
-        :class:`~invlin.models.MonotoneSpline` (:func:`invlin.training.newton.minimise_newton`).
+        "newton": projected Newton (:func:`invlin.training.newton.minimise_newton`) with the
+        quadrature loss's exact Hessian (Gauss-Newton for reconstruction) for models linear in
+        their parameters such as :class:`~invlin.models.MonotoneSpline`, or the closed form's
+        difference Hessian (:meth:`invlin.losses.population.AffinePopulation.hessian`) for
+        :class:`~invlin.models.DiagonalLinear` on a Gaussian prior.
     estimator : "exact" or invlin.losses.Hutchinson, optional
         Evaluation of the log-det or divergence regulariser: exact Jacobians (default) or
         Hutchinson probes (IResNet), drawn from the minibatch generator after each minibatch.
@@ -184,7 +188,7 @@ def train(model, problem, loss: str, *, form: str = "z", weight: float | None = 
     converged = False
     run = 0
     start = time.perf_counter()
-    objective = (_population_objective(model, problem, loss_obj, population)
+    objective = (_population_objective(model, problem, loss_obj, population)[0]
                  if population is not False else None)
     with ProgressBar(steps, f"train {loss_obj.name} ({form})", enabled=progress) as bar:
         for step in range(steps):
@@ -245,7 +249,7 @@ def _train_deterministic(model, problem, loss_obj, population, optimizer, *, ste
     model.project()
     if not model.is_invertible():
         raise NotInvertibleError("the initial model is not invertible")
-    objective = _population_objective(model, problem, loss_obj, population)
+    objective, hessian = _population_objective(model, problem, loss_obj, population)
     options = dict(steps=steps, tol=tol,
                    projected_norm=lambda theta, grad: _projected_gradient_norm(model, theta, grad))
     start = time.perf_counter()
@@ -254,12 +258,8 @@ def _train_deterministic(model, problem, loss_obj, population, optimizer, *, ste
         if optimizer == "lbfgs":
             losses, norms, converged = minimise_lbfgs(model, objective, bar=bar, **options)
         else:
-            quadrature = _population_quadrature(model, problem, loss_obj, population)
-            if quadrature is None:
-                raise TypeError("optimizer 'newton' needs a quadrature population loss (a "
-                                "non-affine diagonal model or a non-Gaussian prior)")
-            losses, norms, converged = minimise_newton(
-                model, objective, lambda: quadrature.hessian(model), bar=bar, **options)
+            losses, norms, converged = minimise_newton(model, objective, hessian, bar=bar,
+                                                       **options)
     if not model.is_invertible():
         raise NotInvertibleError(f"the model stopped being invertible during {optimizer}")
     return TrainResult(model=model, loss=np.asarray(losses), gradient_norm=np.asarray(norms),

@@ -17,6 +17,8 @@ from invlin.prediction import evaluate
 from invlin.priors import Gaussian
 from invlin.training import train
 from invlin.verify.checks._gains import (
+    NEWTON_STEPS,
+    POPULATION_TOL,
     convergence_bound,
     gaussian_problem,
     population_model,
@@ -109,8 +111,8 @@ def inverse_pm_second_order(rng, quick):
     first, norm_first = population_model(problem, "logdet", "y")
     second = type(first)(problem.right_singular_vectors)
     second.set_parameters(np.array([0.2, 5.0, 3.0]))
-    result = train(second, problem, "logdet", form="y", population=True, steps=50_000,
-                   learning_rate=1e-2, tol=1e-12, seed=0, progress=False)
+    result = train(second, problem, "logdet", form="y", population=True, optimizer="newton",
+                   steps=NEWTON_STEPS, tol=POPULATION_TOL, seed=0, progress=False)
     bound = (convergence_bound("logdet", "y", problem, first.get_parameters(), norm_first)
              + convergence_bound("logdet", "y", problem, second.get_parameters(),
                                  result.final_gradient_norm))
