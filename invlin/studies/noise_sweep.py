@@ -53,12 +53,11 @@ LOGDET_FORMS = (
 #: The leading order is an asymptotic statement: the series parameter is
 #: delta^2 / (sigma^2 s^2) (0.29 delta^2/0.01 for the weak component), so the sweep starts at
 #: delta = 0.01 and the slopes are fitted on the ``n_fit`` smallest noise levels.
-FULL = {"deltas": np.round(np.geomspace(0.01, 0.64, 13), 6).tolist(), "steps": 8000,
-        "learning_rate": 0.01, "tol": 1e-13, "n_fit": 4,
+FULL = {"deltas": np.round(np.geomspace(0.01, 0.64, 13), 6).tolist(), "steps": 100,
+        "tol": 1e-13, "n_fit": 4,
         "nonlinear": {"deltas": [0.1, 0.2, 0.4, 0.8], "n_units": 4, "steps": 3000,
                       "batch_size": 256, "learning_rate": 1e-2, "n_test": 2000}}
-QUICK = {"deltas": [0.01, 0.02, 0.04], "steps": 4000, "learning_rate": 0.01, "tol": 1e-13,
-         "n_fit": 3,
+QUICK = {"deltas": [0.01, 0.02, 0.04], "steps": 100, "tol": 1e-13, "n_fit": 3,
          "nonlinear": {"deltas": [0.4, 0.8], "n_units": 4, "steps": 1000, "batch_size": 256,
                        "learning_rate": 1e-2, "n_test": 200}}
 #: Logistic scales of the nonlinear part's prior (per singular component).
@@ -102,8 +101,8 @@ def linear_config(config: dict, seed: int) -> dict:
     return {"name": f"{NAME}-linear",
             "base": {"singular_values": list(SINGULAR_VALUES), "prior": "gaussian",
                      "prior_scale": list(PRIOR_STD), "model": "diagonal_linear",
-                     "population": True, "steps": config["steps"], "batch_size": 1,
-                     "learning_rate": config["learning_rate"], "tol": config["tol"],
+                     "population": True, "optimizer": "newton", "steps": config["steps"],
+                     "batch_size": 1, "tol": config["tol"],
                      "n_test": 0, "seed": seed},
             "variants": [{"loss": loss, "form": form}
                          for loss, form, _ in LOGDET_FORMS + (("divergence", "z", None),)],
@@ -141,7 +140,7 @@ def run(out_dir, *, seed: int, quick: bool = False, progress=None) -> dict:
     settings = {"operator": np.diag(SINGULAR_VALUES), "singular_values": SINGULAR_VALUES,
                 "prior": {"type": "Gaussian", "mean": 0.0, "std_per_component": PRIOR_STD},
                 "model": "DiagonalLinear(basis=V)",
-                "training": "population (exact expected loss), Adam",
+                "training": "population (exact expected loss), projected Newton",
                 "weight": "2 delta^2 (paper)", "runs": [[l, f] for l, f, _ in LOGDET_FORMS]
                 + [["divergence", "z"]], **config,
                 "nonlinear_prior": {"type": "LogisticProduct", "scales": LOGISTIC_SCALES,

@@ -37,6 +37,7 @@ DEFAULTS = {
     "form": "z",
     "weight": "paper",               # regulariser weight c ("paper": 2 delta^2)
     "population": False,             # exact expected loss (affine models, Gaussian prior)
+    "optimizer": "adam",             # adam | newton | lbfgs (the last two need population)
     "steps": 500,
     "batch_size": 128,
     "learning_rate": 0.01,
@@ -49,6 +50,7 @@ DEFAULTS = {
 }
 PRIORS = ("gaussian", "logistic", "bimodal")
 MODELS = ("diagonal_linear", "diagonal_net", "iresnet", "linear")
+OPTIMIZERS = ("adam", "newton", "lbfgs")
 #: Columns of a row after the settings. Timings are measured, so they differ between runs of
 #: the same cell; every other column is a deterministic function of the settings.
 RESULT_COLUMNS = ("status", "error", "to_pm", "to_pm_se", "to_map", "to_map_se", "to_truth",
@@ -100,6 +102,7 @@ def validate_settings(settings: dict) -> dict:
         _one_of(s, "prior", PRIORS)
     _one_of(s, "model", MODELS)
     _one_of(s, "loss", LOSSES)
+    _one_of(s, "optimizer", OPTIMIZERS)
     _one_of(s, "form", FORMS)
     # the prior's own parameters (the other prior's defaults are ignored)
     key = "prior_center" if s["prior"] == "bimodal" else "prior_scale"
@@ -137,6 +140,9 @@ def validate_settings(settings: dict) -> dict:
         raise ValueError("lipschitz must be a number in (0, 1) for model 'iresnet', got 'none'")
     if not isinstance(s["population"], bool):
         raise ValueError(f"population must be true or false, got {s['population']!r}")
+    if s["optimizer"] != "adam" and not s["population"]:
+        raise ValueError(f"optimizer {s['optimizer']!r} needs population: true (a "
+                         f"deterministic loss)")
     if not isinstance(s["activation"], str):
         raise ValueError(f"activation must be a string, got {s['activation']!r}")
     return s
@@ -265,7 +271,8 @@ def run_cell(cell: Cell) -> dict:
     result = train(model, problem, s["loss"], form=s["form"], weight=weight, steps=s["steps"],
                    batch_size=s["batch_size"], learning_rate=s["learning_rate"], seed=s["seed"],
                    population=s["population"], tol=_none(s["tol"]), progress=False,
-                   final_learning_rate=_none(s["final_learning_rate"]))
+                   final_learning_rate=_none(s["final_learning_rate"]),
+                   optimizer=s["optimizer"])
     train_seconds = time.perf_counter() - start
     row = {**s, "status": "OK", "error": "", "final_loss": float(result.loss[-1]),
            "steps_run": int(result.steps), "converged": bool(result.converged),

@@ -62,6 +62,8 @@ seed = [0, 1]
     ({"base": {"prior_scale": [1.0]}}, "prior_scale must be a list of 2 numbers"),
     ({"base": {"model": "iresnet"}}, "lipschitz must be a number in"),
     ({"base": {"n_test": 1}}, "n_test must be 0"),
+    ({"base": {"optimizer": "sgd"}}, "optimizer must be one of"),
+    ({"base": {"optimizer": "newton"}}, "optimizer 'newton' needs population"),
     ({"extra": 1}, "unknown top-level key"),
 ])
 def test_bad_configs_are_rejected_naming_the_setting(change, message):
