@@ -51,8 +51,8 @@ def place_legends(fig) -> None:
     """Move every legend of ``fig`` outside its panel's data: to the right of the panel in a
     one-column figure, below the panel's x axis otherwise (so that panels keep their width).
 
-    Legends below a panel are anchored under the x axis's tick labels and label, measured
-    after the layout (call :func:`anchor_legends` again after a new layout).
+    A legend below a panel hangs from the panel's bottom edge; :func:`anchor_legends` sets its
+    gap to clear the x axis's tick labels and label.
     """
     for ax in fig.axes:
         legend = ax.get_legend()
@@ -66,33 +66,33 @@ def place_legends(fig) -> None:
             ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
                       borderaxespad=0.0, fontsize=fontsize)
         else:
-            ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+            ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
                       borderaxespad=0.0, fontsize=fontsize, ncol=2)
 
 
-def anchor_legends(fig) -> bool:
-    """Anchor each legend placed below its panel just under that panel's x axis.
+#: Gap between a panel's x-axis label and a legend hung below it, in points.
+_LEGEND_GAP = 4.0
 
-    Returns whether any legend moved (a one-column figure's legends sit to the right of their
-    panels and never move).
+
+def anchor_legends(fig) -> None:
+    """Set the gap between each legend placed below its panel and the panel's bottom edge to
+    the depth of the panel's x-axis tick labels and label, plus :data:`_LEGEND_GAP`.
+
+    The gap is held in points (the legend's ``borderaxespad``, in units of its font size), and
+    the depth depends only on the fonts, not on the panel's size: the anchor holds for any
+    layout, so the figure is laid out once (a one-column figure's legends sit to the right).
     """
     if _columns(fig) == 1:
-        return False
+        return
     renderer = fig.canvas.get_renderer()
-    moved = False
     for ax in fig.axes:
         legend = ax.get_legend()
         if legend is None:
             continue
-        bottom = ax.xaxis.get_tightbbox(renderer)
-        if bottom is None:
-            continue
-        y = ax.transAxes.inverted().transform((0.0, bottom.y0))[1]
-        anchor = (0.5, y - 0.02)
-        current = legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted()).p0
-        moved = moved or not np.allclose(current, anchor)
-        legend.set_bbox_to_anchor(anchor, transform=ax.transAxes)
-    return moved
+        below = ax.xaxis.get_tightbbox(renderer)
+        depth = 0.0 if below is None else max(ax.bbox.y0 - below.y0, 0.0)
+        gap = depth * 72.0 / fig.dpi + _LEGEND_GAP
+        legend.borderaxespad = gap / legend.get_texts()[0].get_fontsize()
 
 
 def widen_for_legends(fig) -> None:
@@ -143,12 +143,13 @@ def finish(fig, path) -> None:
     place_legends(fig)
     widen_for_legends(fig)
     wrap_titles(fig)
-    for _ in range(2):  # the legends' anchors depend on the layout and the layout on them
-        fig.tight_layout()
-        if not anchor_legends(fig):
-            break
+    anchor_legends(fig)
+    fig.tight_layout()
+    # the tight box measured on the laid-out figure: savefig(bbox_inches="tight") would draw
+    # the figure once more to measure it
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.08)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.08)
+    fig.savefig(buffer, format="png", bbox_inches=bbox)
     plt.close(fig)
     # 256 colours, no dithering: plots are flat colours and anti-aliased lines; about a third
     # of the size of the RGBA file, with no difference visible at 100 dpi
