@@ -53,10 +53,9 @@ def _as_lipschitz(lipschitz) -> float | None:
 class DiagonalModel(InvertibleModel):
     r"""Base of the diagonal models :math:`\phi(x) = \sum_j f_j(\langle x, v_j\rangle) v_j`.
 
-    Subclasses map their flat parameters to the table of scalar-map parameters of
-    :mod:`invlin.models._diagonal_numba` (``_table``, ``_table_gradient``); a model family with
-    other scalar maps overrides the kernel hooks ``_maps``, ``_maps_backward`` and
-    ``_maps_inverse`` instead (e.g. :class:`~invlin.models.MonotoneSpline`).
+    Subclasses give the scalar maps through the hooks ``_maps``, ``_maps_backward`` and
+    ``_maps_inverse``: in closed form (:class:`~invlin.models.DiagonalLinear`) or from a table
+    of scalar-map parameters (:class:`TableDiagonalModel`).
 
     Parameters
     ----------
@@ -92,14 +91,6 @@ class DiagonalModel(InvertibleModel):
         """The orthonormal basis V (columns v_j) as a dense matrix (O(n^2): small n only)."""
         return np.eye(self.dim) if self._basis is None else self._basis.matrix()
 
-    @abc.abstractmethod
-    def _table(self) -> np.ndarray:
-        """Scalar-map parameters, shape (n, 2 + 3R) (layout of _diagonal_numba)."""
-
-    @abc.abstractmethod
-    def _table_gradient(self, grad_table: np.ndarray) -> np.ndarray:
-        """Flat-parameter gradient from the gradient w.r.t. the table."""
-
     # -- coordinates ------------------------------------------------------------------------
     def _coords(self, x: np.ndarray) -> np.ndarray:
         return x if self._basis is None else self._basis.forward(x)
@@ -107,30 +98,21 @@ class DiagonalModel(InvertibleModel):
     def _from_coords(self, t: np.ndarray) -> np.ndarray:
         return t if self._basis is None else self._basis.adjoint(t)
 
+    @abc.abstractmethod
     def _maps(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """f_j(t_ij) and f_j'(t_ij) from the kernel's F_j in normalised coordinates."""
-        values, slopes = scalar_maps(self._table(), np.ascontiguousarray(t / self._input_scales))
-        return (values * self._output_scales,
-                slopes * (self._output_scales / self._input_scales))
+        """f_j(t_ij) and f_j'(t_ij) at coordinates t of shape (N, n)."""
 
     def _slopes(self, x: np.ndarray) -> np.ndarray:
         return self._maps(self._coords(x))[1]
 
+    @abc.abstractmethod
     def _maps_inverse(self, u_coords: np.ndarray, tol: float, max_iter: int):
-        """t with f_j(t_ij) = u_ij to ``tol`` per component, and the iterations used."""
-        # |f_j - u| = q_j |F_j - u / q_j|: solving F to tol / max q meets tol in every component.
-        tau, iterations = scalar_maps_inverse(
-            self._table(), np.ascontiguousarray(u_coords / self._output_scales),
-            tol / np.max(self._output_scales), max_iter
-        )
-        return tau * self._input_scales, iterations
+        """t with f_j(t_ij) = u_ij to ``tol`` per component, and the iterations used per
+        sample."""
 
+    @abc.abstractmethod
     def _maps_backward(self, t, g_value, g_slope) -> np.ndarray:
         """Flat gradient of sum_ij g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij)."""
-        q, r = self._output_scales, self._input_scales
-        grad = scalar_maps_backward(self._table(), np.ascontiguousarray(t / r),
-                                    g_value * q, g_slope * (q / r))
-        return self._table_gradient(grad)
 
     # -- the map ----------------------------------------------------------------------------
     def forward(self, x) -> np.ndarray:
@@ -237,8 +219,10 @@ class DiagonalModel(InvertibleModel):
 
 class TableDiagonalModel(DiagonalModel):
     """A diagonal model whose flat parameters are its kernel table ``_params`` (n rows, one per
-    component), row-major: :class:`~invlin.models.DiagonalNet` and
-    :class:`~invlin.models.MonotoneSpline`. Subclasses set ``_params`` in ``__init__``."""
+    component), row-major: :class:`~invlin.models.DiagonalNet` (the scalar maps of
+    :mod:`invlin.models._diagonal_numba`, the hooks below) and
+    :class:`~invlin.models.MonotoneSpline` (its own spline kernels). Subclasses set ``_params``
+    in ``__init__``."""
 
     @property
     def n_parameters(self) -> int:
@@ -251,8 +235,24 @@ class TableDiagonalModel(DiagonalModel):
         theta = self._check_parameters(theta)
         self._params = np.ascontiguousarray(theta.reshape(self._params.shape))
 
-    def _table(self) -> np.ndarray:
-        return self._params
+    def _maps(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """f_j(t_ij) and f_j'(t_ij) from the kernel's F_j in normalised coordinates."""
+        values, slopes = scalar_maps(self._params, np.ascontiguousarray(t / self._input_scales))
+        return (values * self._output_scales,
+                slopes * (self._output_scales / self._input_scales))
 
-    def _table_gradient(self, grad_table: np.ndarray) -> np.ndarray:
-        return grad_table.ravel().copy()
+    def _maps_inverse(self, u_coords: np.ndarray, tol: float, max_iter: int):
+        """t with f_j(t_ij) = u_ij to ``tol`` per component, and the iterations used."""
+        # |f_j - u| = q_j |F_j - u / q_j|: solving F to tol / max q meets tol in every component.
+        tau, iterations = scalar_maps_inverse(
+            self._params, np.ascontiguousarray(u_coords / self._output_scales),
+            tol / np.max(self._output_scales), max_iter
+        )
+        return tau * self._input_scales, iterations
+
+    def _maps_backward(self, t, g_value, g_slope) -> np.ndarray:
+        """Flat gradient of sum_ij g_value_ij f_j(t_ij) + g_slope_ij f_j'(t_ij)."""
+        q, r = self._output_scales, self._input_scales
+        grad = scalar_maps_backward(self._params, np.ascontiguousarray(t / r),
+                                    g_value * q, g_slope * (q / r))
+        return grad.ravel().copy()

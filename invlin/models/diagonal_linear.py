@@ -71,13 +71,24 @@ class DiagonalLinear(DiagonalModel):
         """The gains k_j (a copy)."""
         return self._gains.copy()
 
-    def _table(self) -> np.ndarray:
-        return np.ascontiguousarray(np.column_stack([self._gains, self._offset]))
-
-    def _table_gradient(self, grad_table: np.ndarray) -> np.ndarray:
+    # -- the component maps f_j(t) = k_j t + beta_j, in closed form ---------------------------
+    def _maps(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """f_j(t_ij) = k_j t_ij + beta_j and f_j'(t_ij) = k_j (a read-only broadcast)."""
+        values = t * self._gains
         if self.has_bias:
-            return np.concatenate([grad_table[:, 0], grad_table[:, 1]])
-        return grad_table[:, 0].copy()
+            values += self._offset
+        return values, np.broadcast_to(self._gains, t.shape)
+
+    def _maps_inverse(self, u_coords: np.ndarray, tol: float, max_iter: int):
+        """t_ij = (u_ij - beta_j) / k_j exactly: no iterations (tol and max_iter unused)."""
+        return (u_coords - self._offset) / self._gains, np.zeros(u_coords.shape[0], np.int64)
+
+    def _maps_backward(self, t, g_value, g_slope) -> np.ndarray:
+        """dk_j = sum_i (g_value_ij t_ij + g_slope_ij), dbeta_j = sum_i g_value_ij."""
+        grad_gains = np.einsum("ij,ij->j", g_value, t) + g_slope.sum(axis=0)
+        if self.has_bias:
+            return np.concatenate([grad_gains, g_value.sum(axis=0)])
+        return grad_gains
 
     # -- affine hooks (population losses) ---------------------------------------------------
     def _affine(self) -> tuple[np.ndarray, np.ndarray]:
