@@ -3,8 +3,8 @@ backend, PNG output): one style for every figure of a report.
 
 The style: 100 dpi (a 4-inch panel is 400 px, shown at its natural size in report.html),
 legends outside the data (:func:`place_legends`), titles wrapped to their panel
-(:func:`wrap_titles`), PNGs reduced to a 256-colour palette and written with Pillow's
-``optimize`` (:func:`finish`).
+(:func:`wrap_titles`), PNGs reduced to a 256-colour palette and written at zlib level 6
+(:func:`finish`).
 """
 
 from __future__ import annotations
@@ -155,7 +155,9 @@ def finish(fig, path) -> None:
     # of the size of the RGBA file, with no difference visible at 100 dpi
     image = Image.open(buffer).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT,
                                                         dither=Image.Dither.NONE)
-    image.save(path, format="PNG", optimize=True)
+    # zlib level 6 without Pillow's optimize: 8x faster to write (13 against 100 ms for a toy2d
+    # grid figure), 4.5% larger (118 against 113 kB)
+    image.save(path, format="PNG", compress_level=6)
 
 
 def save(fig, out_dir, file: str) -> str:
