@@ -47,17 +47,31 @@ def test_population_training_reaches_the_theoretical_gain(name, form, weight, li
         assert model.lipschitz() <= lipschitz
 
 
-@pytest.mark.parametrize("name,form,weight", sorted({(n, f, w) for n, f, w, _ in SETTINGS}, key=str))
-def test_population_loss_equals_theory_expected_loss(name, form, weight):
+GAINS = np.array([0.8, 1.7, 0.6])
+
+
+def _model_at_gains():
+    """The test problem and a DiagonalLinear in its basis with gains GAINS."""
     problem = cases.diagonal_problem()
     model = DiagonalLinear(problem.right_singular_vectors)
-    gains = np.array([0.8, 1.7, 0.6])
-    model.set_parameters(gains)
+    model.set_parameters(GAINS)
+    return problem, model
+
+
+def _per_component(expr, problem, weight):
+    """A SymPy expression in k, a, s, delta (and c) at GAINS, one value per component."""
+    symbols = [k, cases.a, cases.s, cases.delta] + ([c] if weight is not None else [])
+    values = [GAINS, problem.singular_values, cases.component_std(problem), problem.delta]
+    values += [weight] if weight is not None else []
+    return np.broadcast_to(theory.numeric(expr, *symbols)(*values), (problem.dim,))
+
+
+@pytest.mark.parametrize("name,form,weight", sorted({(n, f, w) for n, f, w, _ in SETTINGS}, key=str))
+def test_population_loss_equals_theory_expected_loss(name, form, weight):
+    problem, model = _model_at_gains()
     value, _ = population_value_and_grad(model, problem, Loss(name, form, weight))
     expr = theory.expected_loss(name, form, k, weight=None if weight is None else c)
-    symbols = [k, cases.a, cases.s, cases.delta] + ([c] if weight is not None else [])
-    values = [gains, problem.singular_values, cases.component_std(problem), problem.delta]
-    expected = np.sum(theory.numeric(expr, *symbols)(*values, *([weight] if weight is not None else [])))
+    expected = np.sum(_per_component(expr, problem, weight))
     # Same constants, different arithmetic (matrix moments vs per-component formula): ~1e-14.
     assert value == pytest.approx(expected, rel=1e-12)
 
@@ -67,17 +81,11 @@ def test_affine_hessian_is_theory_second_derivative(name, form, weight):
     # The problem decouples along the basis, so the Hessian in the gains is diagonal with
     # entries d^2/dk^2 of theory's per-component expected loss (SymPy, independent of the
     # closed form's matrix arithmetic).
-    problem = cases.diagonal_problem()
-    model = DiagonalLinear(problem.right_singular_vectors)
-    gains = np.array([0.8, 1.7, 0.6])
-    model.set_parameters(gains)
+    problem, model = _model_at_gains()
     hessian = AffinePopulation(model, problem, Loss(name, form, weight)).hessian()
     expr = sp.diff(theory.expected_loss(name, form, k, weight=None if weight is None else c), k, 2)
-    symbols = [k, cases.a, cases.s, cases.delta] + ([c] if weight is not None else [])
-    values = [gains, problem.singular_values, cases.component_std(problem), problem.delta]
-    expected = np.broadcast_to(
-        theory.numeric(expr, *symbols)(*values, *([weight] if weight is not None else [])), (3,))
-    np.testing.assert_array_equal(model.gains, gains)  # left where it was
+    expected = _per_component(expr, problem, weight)
+    np.testing.assert_array_equal(model.gains, GAINS)  # left where it was
     # central differences with h = 1e-4 max(1, |k|): truncation h^2 |4th derivative| / 6, below
     # ~1e-7 at these gains; rounding eps |grad| / h ~ 1e-12
     np.testing.assert_allclose(np.diag(hessian), expected, rtol=1e-6)
