@@ -58,12 +58,13 @@ def minimise_newton(model, objective, hessian, *, steps: int, tol: float | None,
     Armijo condition holds, or, once the promised decrease is below the value's rounding, until
     the value stays within ``ROUNDING`` of its own and the projected gradient norm decreases (a
     trial point where the loss is undefined, raising
-    :class:`~invlin.errors.NotInvertibleError` or a singular solve, counts as no decrease). Near a minimiser with inactive bounds this is Newton's method,
-    quadratically convergent (one step for a quadratic loss such as the divergence loss of a
-    model linear in its parameters). It stops at ``tol``, after ``steps`` iterations, when no
-    step decreases the loss, or at the rounding floor: an accepted step that decreases neither
-    the loss nor the projected gradient norm (the gradient's own rounding error is reached,
-    and further steps only repeat it).
+    :class:`~invlin.errors.NotInvertibleError` or a singular solve, counts as no decrease).
+    Near a minimiser with inactive bounds this is Newton's method, quadratically convergent
+    (one step for a quadratic loss such as the divergence loss of a model linear in its
+    parameters). It stops at ``tol``, after ``steps`` iterations, when no step decreases the
+    loss, or at the rounding floor: an accepted step that decreases neither the loss nor the
+    projected gradient norm (the gradient's own rounding error is reached, and further steps
+    only repeat it).
     """
     lower, upper = model.parameter_bounds()
     theta = model.get_parameters()

@@ -3,9 +3,9 @@
 Two comparisons per (loss, form):
 
 - population: projected Newton on the exact expected loss (closed form, difference Hessian of
-  its exact gradient) until the projected gradient norm is below 1e-12; the tolerance is the strong-convexity bound |k - k*| <= 2 |grad| / l''(k), with
-  l'' the second derivative of ``theory.expected_loss`` (the theory's own curvature), plus
-  rounding;
+  its exact gradient) until the projected gradient norm is below 1e-12; the tolerance is the
+  strong-convexity bound |k - k*| <= 2 |grad| / l''(k), with l'' the second derivative of
+  ``theory.expected_loss`` (the theory's own curvature), plus rounding;
 - samples: the minimiser of the empirical loss on n fresh samples (L-BFGS on the loss's exact
   gradient) must lie within 4 standard errors of the prediction, the standard error from the
   sandwich formula SE_j = sd(mean gradient_j) / l''_j with the gradient's spread estimated from
