@@ -67,7 +67,7 @@ REPORT = {"train_cases": ((100, 0.1, 400, 64, 64), (10000, 0.1, 3, 8, 8)), "dim"
 #: optimum ~0.5; 22 of 647 components nearer the MAP, seed 0).
 #: Measured on these components alone (j = 560-679 in a d = 120 problem with the same sigma_j,
 #: b_j): 3000 steps fail 22 (batch 128) or 3-6 (batch 256, seeds 0-2), 6000 steps 5, 10^4 steps
-#: 0 on seeds 0-2 (max rho 0.07-0.17); docs/sparsity.md.
+#: 0 on seeds 0-2 (seeds 1, 2: max rho 0.13, 0.17); docs/sparsity.md.
 FULL = {"train_cases": ((100, 0.1, 3000, 256, 512), (1000, 0.1, 10000, 128, 512)), "dim": 1000}
 TRAINING = {"n_units": 2, "learning_rate": 2e-2, "final_learning_rate": 1e-4}
 #: Starting steepness of the divergence nets' first unit (see :func:`make_model`).
