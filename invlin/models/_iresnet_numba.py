@@ -933,7 +933,6 @@ def _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, start, 
     J = np.empty((n, n))
     Jinv = np.empty((n, n))
     work = np.empty((n, n))
-    switch = np.inf if newton else block_tol  # where the fixed-point steps stop
     for s in range(start, stop):
         for j in range(n):
             target[j] = u[s, j]
@@ -941,16 +940,19 @@ def _inverse_chunk(W1T, b1, W2, b2, act, u, block_tol, max_iter, newton, start, 
             for j in range(n):
                 y[j] = target[j]
             it = 0
-            while True:
-                _residual_map(W1T[k], b1[k], W2[k], b2[k], y, target, act, h, a, d1, d2, e)
-                norm = _norm(e)
-                if norm <= switch or it >= max_iter:
-                    break
-                for j in range(n):
-                    y[j] -= e[j]
-                it += 1
-            if newton:
-                while norm > block_tol and it < max_iter:
+            _residual_map(W1T[k], b1[k], W2[k], b2[k], y, target, act, h, a, d1, d2, e)
+            norm = _norm(e)
+            # "not norm <= block_tol": a NaN residual keeps iterating, so a NaN coordinate of a
+            # point spreads to all of its coordinates (never a partly finite preimage)
+            if not newton:
+                while not norm <= block_tol and it < max_iter:
+                    for j in range(n):
+                        y[j] -= e[j]
+                    it += 1
+                    _residual_map(W1T[k], b1[k], W2[k], b2[k], y, target, act, h, a, d1, d2, e)
+                    norm = _norm(e)
+            else:
+                while not norm <= block_tol and it < max_iter:
                     _block_jacobian(W1T[k], W2[k], d1, tmp, J)
                     sign, _ = _inverse_logdet(J, work, Jinv)
                     if sign == 0.0:
