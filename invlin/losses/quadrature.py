@@ -533,9 +533,12 @@ def design_hessian(model, points, weights, *, metric=None, logdet_weight=None,
 
 
 #: Where :func:`_piecewise_gram` evaluates the design on each piece, in the piece's coordinate
-#: v: the left tail (v <= 0), the knot intervals (v in [0, 1]), the right tail (v >= 0).
-_PIECE_NODES = (np.array([0.0, -1.0, -2.0]), np.array([0.0, 0.5, 1.0]),
-                np.array([0.0, 1.0, 2.0]))
+#: v (rows): the left tail (v <= 0), the knot intervals (v in [0, 1]), the right tail (v >= 0);
+#: and the inverses of their Vandermonde matrices [1, v, v^2] (well conditioned: exact to a few
+#: ulps), which turn the three values into the coefficients of 1, v, v^2.
+_PIECE_NODES = np.array([[0.0, -1.0, -2.0], [0.0, 0.5, 1.0], [0.0, 1.0, 2.0]])
+_PIECE_VANDERMONDE_INVERSES = np.linalg.inv(np.vander(_PIECE_NODES.ravel(), 3, increasing=True)
+                                            .reshape(3, 3, 3))
 
 
 def _piecewise_gram(model, j, t, weights, *, slope) -> np.ndarray:
@@ -565,12 +568,12 @@ def _piecewise_gram(model, j, t, weights, *, slope) -> np.ndarray:
     for order in range(5):
         moments[:, order] = np.bincount(piece, power, minlength=n_pieces)
         power *= v
-    nodes = np.vstack([_PIECE_NODES[0]] + [_PIECE_NODES[1]] * (n_pieces - 2)
-                      + [_PIECE_NODES[2]])
+    kind = np.ones(n_pieces, dtype=np.intp)
+    kind[0], kind[-1] = 0, 2
+    nodes = _PIECE_NODES[kind]
     design = model._design((origin[:, None] + scale[:, None] * nodes).ravel(), j)
     values = design[1 if slope else 0].reshape(n_pieces, 3, -1)
-    vandermonde = np.stack([np.vander(row, 3, increasing=True) for row in nodes])
-    coefficients = np.linalg.solve(vandermonde, values)
+    coefficients = _PIECE_VANDERMONDE_INVERSES[kind] @ values
     weighted = moments[:, np.add.outer(np.arange(3), np.arange(3))] @ coefficients
     size = coefficients.shape[-1]
     return coefficients.reshape(-1, size).T @ weighted.reshape(-1, size)
