@@ -15,6 +15,7 @@ import sympy as sp
 import theory.linear
 from invlin.estimators import map_estimate, posterior_mean
 from invlin.losses import Loss, population_value_and_grad
+from invlin.losses.population import AffinePopulation
 from invlin.models.linear import Linear
 from invlin.priors import Gaussian, GaussianMixture
 from invlin.problem import LinearInverseProblem
@@ -55,21 +56,11 @@ def _train(problem, loss, form, start=None):
     return model, result.final_gradient_norm
 
 
-def _hessian_min_eigenvalue(model, problem, loss, form, h=1e-5):
-    theta = model.get_parameters()
-    loss_obj = Loss(loss, form=form)
-    columns = []
-    for i in range(theta.size):
-        step = np.zeros_like(theta)
-        step[i] = h
-        model.set_parameters(theta + step)
-        plus = population_value_and_grad(model, problem, loss_obj)[1]
-        model.set_parameters(theta - step)
-        minus = population_value_and_grad(model, problem, loss_obj)[1]
-        columns.append((plus - minus) / (2 * h))
-    model.set_parameters(theta)
-    hessian = np.array(columns)
-    return float(np.linalg.eigvalsh(0.5 * (hessian + hessian.T))[0])
+def _hessian_min_eigenvalue(model, problem, loss, form):
+    """Smallest eigenvalue of the exact expected loss's Hessian at the model's parameters
+    (central differences of the exact gradient, :meth:`AffinePopulation.hessian`)."""
+    hessian = AffinePopulation(model, problem, Loss(loss, form=form)).hessian()
+    return float(np.linalg.eigvalsh(hessian)[0])
 
 
 def operator_evidence(loss, form):
